@@ -10,7 +10,7 @@ import (
 const DefaultWindow = 512
 
 // maxLineSnap bounds how far a window is widened to reach a line end.
-const maxLineSnap = 4096
+const maxLineSnap = 256
 
 // ConfirmWindow returns the part of b a rule's regex is run on for a
 // literal hit at [start, end): Window bytes either side, widened to whole
@@ -40,9 +40,27 @@ func (r *Rule) ConfirmWindow(b []byte, start, end int) (lo, hi int) {
 // Match is the reference semantics of a rule, written for clarity, not speed
 // (the matcher package must agree with it): the rule hits when one of its
 // literals occurs and, if it has a confirming regex, the regex matches in the
-// window around one such occurrence. It returns the offsets of the hit
+// window around one such occurrence; a rule with Requires also needs one
+// of those anywhere in the buffer. A rule without literals is its regex
+// over the whole buffer. It returns the offsets of the hit
 // (the regex match, or the first literal occurrence).
 func (r *Rule) Match(b []byte) (start, end int, ok bool) {
+	if len(r.Requires) > 0 && !containsAny(b, r.Requires) {
+		return 0, 0, false
+	}
+	if len(r.Literals) == 0 {
+		if r.Confirm == nil {
+			return 0, 0, false
+		}
+		return r.Confirm.Find(b)
+	}
+	if r.Window < 0 && r.Confirm != nil {
+		// Whole-buffer rules: the literal only gates the regex.
+		if !containsAny(b, r.Literals) {
+			return 0, 0, false
+		}
+		return r.Confirm.Find(b)
+	}
 	best := -1
 	var bestEnd int
 	var folded []byte
@@ -109,4 +127,24 @@ func FoldASCII(b []byte) []byte {
 		out[i] = c
 	}
 	return out
+}
+
+// containsAny reports whether one of lits occurs in b.
+func containsAny(b []byte, lits []Literal) bool {
+	var folded []byte
+	for _, l := range lits {
+		if !l.NoCase {
+			if bytes.Contains(b, l.Text) {
+				return true
+			}
+			continue
+		}
+		if folded == nil {
+			folded = FoldASCII(b)
+		}
+		if bytes.Contains(folded, FoldASCII(l.Text)) {
+			return true
+		}
+	}
+	return false
 }

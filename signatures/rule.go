@@ -111,6 +111,9 @@ type Rule struct {
 	// Literals: a rule is a candidate when any of them occurs. A rule with
 	// no literals is a candidate for every file of its kinds (regex only).
 	Literals []Literal
+	// Requires, when set, is a second group of literals one of which must
+	// also occur somewhere in the buffer (a cheap AND before the regex).
+	Requires []Literal
 	// Confirm, when set, must match for the rule to hit.
 	Confirm *Regex
 	// Clean, when set, matches the injected code that cleaning removes.

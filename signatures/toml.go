@@ -21,6 +21,7 @@ type tomlRule struct {
 	Category       string   `toml:"category"`
 	Severity       string   `toml:"severity"`
 	Literals       []string `toml:"literals"`
+	Requires       []string `toml:"requires"`
 	NoCase         *bool    `toml:"nocase"`
 	Regex          string   `toml:"regex"`
 	Clean          string   `toml:"clean"`
@@ -102,14 +103,19 @@ func (tr tomlRule) compile() (*Rule, error) {
 		return nil, err
 	}
 	nocase := tr.NoCase == nil || *tr.NoCase
-	for _, l := range tr.Literals {
-		if len(l) < MinLiteralLen {
-			return nil, fmt.Errorf("literal %q is shorter than %d bytes", l, MinLiteralLen)
+	for _, group := range []struct {
+		in  []string
+		out *[]Literal
+	}{{tr.Literals, &r.Literals}, {tr.Requires, &r.Requires}} {
+		for _, l := range group.in {
+			if len(l) < MinLiteralLen {
+				return nil, fmt.Errorf("literal %q is shorter than %d bytes", l, MinLiteralLen)
+			}
+			if strings.TrimSpace(l) == "" {
+				return nil, fmt.Errorf("literal %q is only white space", l)
+			}
+			*group.out = append(*group.out, Literal{Text: []byte(l), NoCase: nocase})
 		}
-		if strings.TrimSpace(l) == "" {
-			return nil, fmt.Errorf("literal %q is only white space", l)
-		}
-		r.Literals = append(r.Literals, Literal{Text: []byte(l), NoCase: nocase})
 	}
 	if tr.Regex != "" {
 		if r.Confirm, err = CompileRegex(tr.Regex); err != nil {
