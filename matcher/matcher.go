@@ -278,8 +278,20 @@ func (e *Engine) confirm(r *signatures.Rule, buf []byte, hits []rawHit, whole bo
 		}
 		return int(hits[0].start), int(hits[0].end), true
 	}
+	if whole && r.Anchored {
+		return r.Unanchored.Find(buf)
+	}
 	if whole || r.Window < 0 {
 		return r.Confirm.Find(buf)
+	}
+	if r.Anchored {
+		for _, h := range hits {
+			lo, hi := r.ConfirmWindow(buf, int(h.start), int(h.end))
+			if s, en, ok := r.Confirm.Find(buf[lo:hi]); ok {
+				return lo + s, lo + en, true
+			}
+		}
+		return 0, 0, false
 	}
 	curLo, curHi := -1, -1
 	for _, h := range hits {

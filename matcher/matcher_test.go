@@ -53,6 +53,15 @@ true_positives = ["$f = $_FILES['x']; move_uploaded_file($f, 'y');"]
 false_positives = ["move_uploaded_file($a, $b);"]
 
 [[rule]]
+id = "T.Anchored"
+literals = ["include"]
+anchor = true
+window = 40
+regex = '(?i)include(_once)?\s*\(?\s*\$_(GET|POST)'
+true_positives = ["<?php include($_GET['p']);"]
+false_positives = ["<?php include 'x.php'; $a = $_GET['p'];", "$_GET['x']; include($y)"]
+
+[[rule]]
 id = "T.Mid"
 literals = ["medium_length_literal_x"]
 nocase = false
@@ -89,6 +98,8 @@ func TestEngineFindings(t *testing.T) {
 		{"all", "FilesMan\nmedium_length_literal_x\nthis is a rather long literal of forty-two b\neval($_REQUEST[1])", signatures.KindPHP,
 			[]string{"T.Eval", "T.Banner", "T.Long", "T.Mid"}},
 		{"empty", "", signatures.KindAny, nil},
+		{"anchored", "x; INCLUDE ( $_post[1]", signatures.KindAny, []string{"T.Anchored"}},
+		{"anchored elsewhere", "include 'a.php'; echo $_POST[1]", signatures.KindAny, nil},
 		{"requires met", "$_files ... Move_Uploaded_File(", signatures.KindAny, []string{"T.Requires"}},
 		{"requires unmet", "move_uploaded_file(", signatures.KindAny, nil},
 	}
@@ -162,6 +173,9 @@ func randomRules(r *rand.Rand, n int) (string, []string) {
 				re = "(?i)" + re
 			}
 			fmt.Fprintf(&sb, "regex = %q\n", re)
+			if r.IntN(2) == 0 {
+				sb.WriteString("anchor = true\n")
+			}
 			fmt.Fprintf(&sb, "window = %d\n", r.IntN(64))
 		}
 		sb.WriteString("\n")

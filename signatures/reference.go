@@ -15,6 +15,9 @@ const maxLineSnap = 256
 // ConfirmWindow returns the part of b a rule's regex is run on for a
 // literal hit at [start, end): Window bytes either side, widened to whole
 // lines (by at most maxLineSnap bytes each way).
+//
+// For an anchored rule the window is the literal and Window bytes after it,
+// not widened: the regex must match from its first byte.
 func (r *Rule) ConfirmWindow(b []byte, start, end int) (lo, hi int) {
 	w := r.Window
 	if w < 0 {
@@ -22,6 +25,9 @@ func (r *Rule) ConfirmWindow(b []byte, start, end int) (lo, hi int) {
 	}
 	if w == 0 {
 		w = DefaultWindow
+	}
+	if r.Anchored {
+		return start, min(end+w, len(b))
 	}
 	lo, hi = max(start-w, 0), min(end+w, len(b))
 	if i := bytes.LastIndexByte(b[max(lo-maxLineSnap, 0):lo], '\n'); i >= 0 {

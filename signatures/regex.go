@@ -39,6 +39,11 @@ func CompileRegex(src string) (*Regex, error) {
 	return &Regex{src: src, back: back}, nil
 }
 
+// Anchor returns the expression anchored at the start of the text.
+func (r *Regex) Anchor() (*Regex, error) {
+	return CompileRegex(`\A(?:` + r.src + `)`)
+}
+
 // String returns the source of the expression.
 func (r *Regex) String() string { return r.src }
 

@@ -124,6 +124,13 @@ type Rule struct {
 	// regex looks at (snapped to line ends); 0 means the default, <0 the
 	// whole file.
 	Window int
+	// Anchored rules' regexes match only starting exactly at a literal hit
+	// (the regex begins with the keyword), on the literal and Window bytes
+	// after it: a failing check costs a few bytes, not a window.
+	Anchored bool
+	// Unanchored is an anchored rule's regex without the anchor, for
+	// buffers where its literals hit too often to check each hit.
+	Unanchored *Regex
 	// TruePositives and FalsePositives are harmless snippets the rule must
 	// and must not match (checked by tests and by Validate).
 	TruePositives  []string

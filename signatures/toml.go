@@ -27,6 +27,7 @@ type tomlRule struct {
 	Clean          string   `toml:"clean"`
 	Kinds          []string `toml:"kinds"`
 	Window         int      `toml:"window"`
+	Anchor         bool     `toml:"anchor"`
 	TruePositives  []string `toml:"true_positives"`
 	FalsePositives []string `toml:"false_positives"`
 }
@@ -121,6 +122,19 @@ func (tr tomlRule) compile() (*Rule, error) {
 		if r.Confirm, err = CompileRegex(tr.Regex); err != nil {
 			return nil, fmt.Errorf("regex: %v", err)
 		}
+	}
+	if tr.Anchor {
+		if r.Confirm == nil {
+			return nil, errors.New("anchor needs a regex")
+		}
+		if r.Window < 0 {
+			return nil, errors.New("anchor needs a window >= 0")
+		}
+		r.Unanchored = r.Confirm
+		if r.Confirm, err = r.Confirm.Anchor(); err != nil {
+			return nil, fmt.Errorf("regex: %v", err)
+		}
+		r.Anchored = true
 	}
 	if tr.Clean != "" {
 		if r.Clean, err = CompileRegex(tr.Clean); err != nil {
