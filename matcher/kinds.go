@@ -14,7 +14,7 @@ var extKinds = map[string]signatures.Kind{
 	".phtml": signatures.KindPHP, ".pht": signatures.KindPHP, ".phps": signatures.KindPHP,
 	".phar": signatures.KindPHP, ".inc": signatures.KindPHP,
 	".pl": signatures.KindPerl, ".pm": signatures.KindPerl, ".cgi": signatures.KindPerl | signatures.KindShell,
-	".py": signatures.KindPython,
+	".py":  signatures.KindPython,
 	".asp": signatures.KindASP, ".aspx": signatures.KindASP, ".ashx": signatures.KindASP, ".asmx": signatures.KindASP,
 	".jsp": signatures.KindJSP, ".jspx": signatures.KindJSP,
 	".sh": signatures.KindShell, ".bash": signatures.KindShell,

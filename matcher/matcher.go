@@ -62,6 +62,9 @@ type Engine struct {
 	nLiterals int
 }
 
+// maxAnchoredFactor multiplies MaxHitsPerLiteral for anchored rules.
+const maxAnchoredFactor = 1024
+
 type rawHit struct {
 	rule       int32
 	start, end int32
@@ -206,12 +209,15 @@ func (e *Engine) Match(buf []byte, kinds signatures.Kind) []Finding {
 		for _, ri := range e.litReqs[lit] {
 			sc.req[ri] = sc.gen
 		}
-		dense := sc.litCount[lit] > int32(e.maxHits)
+		count := sc.litCount[lit]
 		for _, ri := range e.litRules[lit] {
-			if e.rules[ri].Kinds&kinds == 0 {
+			r := e.rules[ri]
+			if r.Kinds&kinds == 0 || (r.Boundary && start > 0 && signatures.NotFreeStanding(buf[start-1])) {
 				continue
 			}
-			if dense {
+			// Anchored checks cost little each, so they go on much longer
+			// than windowed ones before the whole buffer is searched.
+			if limit := int32(e.maxHits); count > limit && (!r.Anchored || count > limit*maxAnchoredFactor) {
 				sc.dense[ri] = sc.gen
 				continue
 			}

@@ -164,6 +164,9 @@ func randomRules(r *rand.Rand, n int) (string, []string) {
 		lits = append(lits, lit)
 		nocase := r.IntN(2) == 0
 		fmt.Fprintf(&sb, "[[rule]]\nid = \"R%d\"\nliterals = [%q]\nnocase = %v\n", i, lit, nocase)
+		if r.IntN(4) == 0 {
+			sb.WriteString("boundary = true\n")
+		}
 		if i > 0 && r.IntN(5) == 0 {
 			fmt.Fprintf(&sb, "requires = [%q]\n", lits[r.IntN(i)])
 		}

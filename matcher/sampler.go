@@ -143,4 +143,3 @@ func gramCommonness(g []byte) int {
 	}
 	return score
 }
-

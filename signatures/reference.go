@@ -60,7 +60,7 @@ func (r *Rule) Match(b []byte) (start, end int, ok bool) {
 		}
 		return r.Confirm.Find(b)
 	}
-	if r.Window < 0 && r.Confirm != nil {
+	if r.Window < 0 && r.Confirm != nil && !r.Boundary {
 		// Whole-buffer rules: the literal only gates the regex.
 		if !containsAny(b, r.Literals) {
 			return 0, 0, false
@@ -85,6 +85,9 @@ func (r *Rule) Match(b []byte) (start, end int, ok bool) {
 			}
 			s, e := off+i, off+i+len(needle)
 			off = s + 1
+			if r.Boundary && s > 0 && NotFreeStanding(b[s-1]) {
+				continue
+			}
 			if r.Confirm == nil {
 				if best < 0 || s < best {
 					best, bestEnd = s, e

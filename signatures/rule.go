@@ -128,6 +128,10 @@ type Rule struct {
 	// (the regex begins with the keyword), on the literal and Window bytes
 	// after it: a failing check costs a few bytes, not a window.
 	Anchored bool
+	// Boundary discards literal hits that continue a longer PHP name,
+	// variable, or method or static call: hits right after a letter,
+	// digit, '_', a byte >= 0x80, '$', '>' (->) or ':' (::).
+	Boundary bool
 	// Unanchored is an anchored rule's regex without the anchor, for
 	// buffers where its literals hit too often to check each hit.
 	Unanchored *Regex
@@ -139,3 +143,10 @@ type Rule struct {
 
 // Cleanable reports whether the rule knows how to remove what it found.
 func (r *Rule) Cleanable() bool { return r.Clean != nil && !r.Category.ReportOnly() }
+
+// NotFreeStanding reports whether a literal hit preceded by byte c is part
+// of a longer name, a variable or a member access (see Rule.Boundary).
+func NotFreeStanding(c byte) bool {
+	return c == '_' || c == '$' || c == '>' || c == ':' || c >= 0x80 ||
+		('a' <= c && c <= 'z') || ('A' <= c && c <= 'Z') || ('0' <= c && c <= '9')
+}

@@ -28,6 +28,7 @@ type tomlRule struct {
 	Kinds          []string `toml:"kinds"`
 	Window         int      `toml:"window"`
 	Anchor         bool     `toml:"anchor"`
+	Boundary       bool     `toml:"boundary"`
 	TruePositives  []string `toml:"true_positives"`
 	FalsePositives []string `toml:"false_positives"`
 }
@@ -85,7 +86,7 @@ func (tr tomlRule) compile() (*Rule, error) {
 	if !validID.MatchString(tr.ID) {
 		return nil, fmt.Errorf("id %q must be letters, digits, '.', '_' or '-'", tr.ID)
 	}
-	r := &Rule{ID: tr.ID, Name: tr.Name, Engine: EngineRules, Severity: SeverityHigh, Window: tr.Window}
+	r := &Rule{ID: tr.ID, Name: tr.Name, Engine: EngineRules, Severity: SeverityHigh, Window: tr.Window, Boundary: tr.Boundary}
 	if r.Name == "" {
 		r.Name = tr.ID
 	}

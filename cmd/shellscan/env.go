@@ -1,0 +1,25 @@
+package main
+
+import (
+	"io"
+	"os"
+
+	"golang.org/x/term"
+)
+
+// env is the process's outside world, replaceable in tests.
+type env struct {
+	stdin       io.Reader
+	stdout      io.Writer
+	stderr      io.Writer
+	stdinPiped  bool
+	stderrIsTTY bool
+}
+
+func defaultEnv() *env {
+	return &env{
+		stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr,
+		stdinPiped:  stdinIsPiped(),
+		stderrIsTTY: term.IsTerminal(int(os.Stderr.Fd())),
+	}
+}

@@ -1,0 +1,277 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// testRule matches a harmless marker string, so tests do not depend on
+// the built-in rules.
+const testRule = `
+[[rule]]
+id = "T.Marker"
+name = "Test.Marker"
+literals = ["spamgear-test-marker"]
+regex = 'spamgear-test-marker\(\d+\)'
+kinds = ["php"]
+true_positives = ["<?php spamgear-test-marker(1);"]
+false_positives = ["spamgear-test-marker()"]
+`
+
+type result struct {
+	code           int
+	stdout, stderr string
+}
+
+func runCLI(t *testing.T, stdin string, args ...string) result {
+	t.Helper()
+	var out, errb bytes.Buffer
+	e := &env{stdin: strings.NewReader(stdin), stdout: &out, stderr: &errb, stdinPiped: stdin != ""}
+	code := run(context.Background(), e, args)
+	return result{code, out.String(), errb.String()}
+}
+
+// fixture makes a tree with one matching file and one clean one and a
+// rule file; it returns the tree root and the rule file.
+func fixture(t *testing.T) (root, rules string) {
+	t.Helper()
+	dir := t.TempDir()
+	rules = filepath.Join(dir, "test.toml")
+	write(t, rules, testRule)
+	root = filepath.Join(dir, "home")
+	write(t, filepath.Join(root, "alice", "public_html", "bad.php"), "<?php\n// x\nspamgear-test-marker(42);\n")
+	write(t, filepath.Join(root, "alice", "public_html", "good.php"), "<?php echo 'hello';\n")
+	write(t, filepath.Join(root, "bob", "logo.jpg"), "\xff\xd8\xff<?php spamgear-test-marker(7); ?>")
+	return root, rules
+}
+
+func write(t *testing.T, path, content string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func baseArgs(rules string) []string {
+	return []string{"--no-default-rules", "--data-dir", "", "--sigs", rules}
+}
+
+func TestScanFindsAndExits1(t *testing.T) {
+	root, rules := fixture(t)
+	r := runCLI(t, "", append(baseArgs(rules), root)...)
+	if r.code != exitFound {
+		t.Fatalf("exit %d, want 1; stderr: %s", r.code, r.stderr)
+	}
+	lines := strings.Split(strings.TrimSpace(r.stdout), "\n")
+	slices.Sort(lines)
+	want := []string{
+		filepath.Join(root, "alice/public_html/bad.php") + " [RULES] [Test.Marker]",
+		filepath.Join(root, "bob/logo.jpg") + " [RULES] [Test.Marker]",
+	}
+	if !slices.Equal(lines, want) {
+		t.Errorf("stdout:\n%s\nwant:\n%s", r.stdout, strings.Join(want, "\n"))
+	}
+	if !strings.Contains(r.stderr, "3 files") || !strings.Contains(r.stderr, "2 infected") {
+		t.Errorf("summary: %s", r.stderr)
+	}
+}
+
+func TestScanCleanExits0(t *testing.T) {
+	root, rules := fixture(t)
+	r := runCLI(t, "", append(baseArgs(rules), filepath.Join(root, "alice/public_html/good.php"))...)
+	if r.code != exitClean || r.stdout != "" {
+		t.Fatalf("exit %d stdout %q stderr %s", r.code, r.stdout, r.stderr)
+	}
+}
+
+func TestScanPathsFromStdin(t *testing.T) {
+	root, rules := fixture(t)
+	bad := filepath.Join(root, "alice/public_html/bad.php")
+	good := filepath.Join(root, "alice/public_html/good.php")
+	for _, tc := range []struct {
+		name, stdin string
+		extra       []string
+	}{
+		{"lines", good + "\n" + bad + "\n", nil},
+		{"nul", good + "\x00" + bad + "\x00", []string{"-0"}},
+		{"dash", good + "\n" + bad + "\n", []string{"-"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := runCLI(t, tc.stdin, append(baseArgs(rules), tc.extra...)...)
+			if r.code != exitFound || r.stdout != bad+" [RULES] [Test.Marker]\n" {
+				t.Fatalf("exit %d stdout %q stderr %s", r.code, r.stdout, r.stderr)
+			}
+		})
+	}
+}
+
+func TestScanJSON(t *testing.T) {
+	root, rules := fixture(t)
+	bad := filepath.Join(root, "alice/public_html/bad.php")
+	r := runCLI(t, "", append(baseArgs(rules), "--format", "json", bad)...)
+	if r.code != exitFound {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	var rec map[string]any
+	if err := json.Unmarshal([]byte(r.stdout), &rec); err != nil {
+		t.Fatalf("%v: %q", err, r.stdout)
+	}
+	for k, want := range map[string]any{
+		"path": bad, "engine": "RULES", "signature_id": "T.Marker", "signature": "Test.Marker",
+		"category": "shell", "line": 3.0, "offset": 11.0, "action": "reported",
+	} {
+		if rec[k] != want {
+			t.Errorf("%s = %v, want %v", k, rec[k], want)
+		}
+	}
+	if s, _ := rec["sha256"].(string); len(s) != 64 {
+		t.Errorf("sha256 = %v", rec["sha256"])
+	}
+	if !strings.HasPrefix(rec["snippet"].(string), `spamgear-test-marker(42);\n`) {
+		t.Errorf("snippet %q", rec["snippet"])
+	}
+}
+
+func TestHostileFileNameIsEscaped(t *testing.T) {
+	root, rules := fixture(t)
+	evil := filepath.Join(root, "x\n/etc/passwd [RULES] [forged].php")
+	write(t, evil, "<?php spamgear-test-marker(1);")
+	r := runCLI(t, "", append(baseArgs(rules), filepath.Dir(evil))...)
+	if strings.Count(r.stdout, "\n") != 1 || !strings.Contains(r.stdout, `x\n/etc/passwd`) {
+		t.Errorf("stdout %q", r.stdout)
+	}
+}
+
+func TestSymlinksAndFIFOsAreNotFollowed(t *testing.T) {
+	root, rules := fixture(t)
+	outside := t.TempDir()
+	write(t, filepath.Join(outside, "secret.php"), "<?php spamgear-test-marker(9);")
+	dir := filepath.Join(root, "carol")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(filepath.Join(outside, "secret.php"), filepath.Join(dir, "link.php")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(outside, filepath.Join(dir, "linkdir")); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Mkfifo(filepath.Join(dir, "fifo.php"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan result, 1)
+	go func() { done <- runCLI(t, "", append(baseArgs(rules), dir)...) }()
+	select {
+	case r := <-done:
+		if r.code != exitClean || r.stdout != "" {
+			t.Errorf("exit %d stdout %q stderr %s", r.code, r.stdout, r.stderr)
+		}
+		if !strings.Contains(r.stderr, "2 symlink") || !strings.Contains(r.stderr, "1 special") {
+			t.Errorf("summary %q", r.stderr)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("scan blocked (opened a FIFO?)")
+	}
+}
+
+func TestUsageErrors(t *testing.T) {
+	root, rules := fixture(t)
+	bad := filepath.Join(t.TempDir(), "bad.toml")
+	write(t, bad, "[[rule]]\nid = \"X\"\nliterals = [\"ab\"]\n")
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"bad rule file", []string{"--no-default-rules", "--sigs", bad, root}, bad + ":1: rule X: literal \"ab\" is shorter"},
+		{"unknown flag", []string{"--frobnicate", root}, "unknown flag"},
+		{"quarantine not yet", append(baseArgs(rules), "-q", root), "not available yet"},
+		{"notify not yet", append(baseArgs(rules), "--notify-user", root), "not available yet"},
+		{"bad size", append(baseArgs(rules), "--max-size", "lots", root), "invalid size"},
+		{"bad mtime", append(baseArgs(rules), "--mtime", "yesterday", root), "invalid --mtime"},
+		{"bad format", append(baseArgs(rules), "--format", "xml", root), "--format"},
+		{"no paths on a terminal", baseArgs(rules), "no PATH given"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := runCLI(t, "", tt.args...)
+			if r.code != exitUsage || !strings.Contains(r.stderr, tt.want) {
+				t.Errorf("exit %d stderr %q, want 2 and %q", r.code, r.stderr, tt.want)
+			}
+			if r.stdout != "" {
+				t.Errorf("stdout %q", r.stdout)
+			}
+		})
+	}
+}
+
+func TestMissingRootExits3(t *testing.T) {
+	root, rules := fixture(t)
+	r := runCLI(t, "", append(baseArgs(rules), filepath.Join(root, "alice/public_html/good.php"), filepath.Join(root, "nope"))...)
+	if r.code != exitIncomplete || !strings.Contains(r.stderr, "nope: no such file") || !strings.Contains(r.stderr, "1 unreadable") {
+		t.Errorf("exit %d, want 3; stderr %s", r.code, r.stderr)
+	}
+}
+
+func TestLegacyArgs(t *testing.T) {
+	tests := []struct {
+		args  []string
+		piped bool
+		want  []string
+	}{
+		{[]string{"-q", "/root/shells"}, true, []string{"--quarantine=/root/shells"}},
+		{[]string{"-n", `^/home/\([^/]*\)/.*`}, true, []string{`--notify-user=^/home/\([^/]*\)/.*`}},
+		{[]string{"-q", "/var/www"}, false, []string{"-q", "/var/www"}},
+		{[]string{"-q", "/a", "/b"}, true, []string{"-q", "/a", "/b"}},
+		{[]string{"-q"}, true, []string{"-q"}},
+		{[]string{"--json", "-q", "-"}, true, []string{"--json", "-q", "-"}},
+	}
+	for _, tt := range tests {
+		if got := legacyArgs(tt.args, tt.piped); !slices.Equal(got, tt.want) {
+			t.Errorf("legacyArgs(%q, %v) = %q, want %q", tt.args, tt.piped, got, tt.want)
+		}
+	}
+}
+
+func TestParseSize(t *testing.T) {
+	for in, want := range map[string]int64{"0": 0, "512": 512, "4K": 4096, "32M": 32 << 20, "1g": 1 << 30, "2MiB": 2 << 20} {
+		if got, err := parseSize(in); err != nil || got != want {
+			t.Errorf("parseSize(%q) = %d, %v; want %d", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"", "x", "-1", "99999999999999G"} {
+		if _, err := parseSize(in); err == nil {
+			t.Errorf("parseSize(%q) accepted", in)
+		}
+	}
+}
+
+func TestAgeWindow(t *testing.T) {
+	now := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
+	day := int64(24 * time.Hour)
+	tests := []struct {
+		arg           string
+		after, before int64
+	}{
+		{"-2", now.UnixNano() - 2*day, 0},
+		{"+3", 0, now.UnixNano() - 4*day},
+		{"1", now.UnixNano() - 2*day, now.UnixNano() - day},
+	}
+	for _, tt := range tests {
+		a, b, err := ageWindow(tt.arg, now)
+		if err != nil || a != tt.after || b != tt.before {
+			t.Errorf("ageWindow(%q) = %d, %d, %v; want %d, %d", tt.arg, a, b, err, tt.after, tt.before)
+		}
+	}
+}

@@ -1,0 +1,108 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+
+	"github.com/spf13/pflag"
+
+	"github.com/spamgear/spamgear/signatures"
+	"github.com/spamgear/spamgear/sigs"
+)
+
+// defaultDataDir is where updatedb installs signature files.
+const defaultDataDir = "/var/lib/shellscan"
+
+// ruleOptions choose the rule files a command loads.
+type ruleOptions struct {
+	dataDir   string
+	sigFiles  []string
+	noDefault bool
+}
+
+func (o *ruleOptions) AddFlags(fs *pflag.FlagSet) {
+	fs.StringVar(&o.dataDir, "data-dir", defaultDataDir,
+		"directory of installed signature files (shelldetect.db, fingerprints.txt, backdoors.re, *.toml); loaded when it exists")
+	fs.StringArrayVar(&o.sigFiles, "sigs", nil,
+		"extra rule `FILE` (repeatable): *.toml rules, spam-gear fingerprints.txt or backdoors.re, Shell-Detector shelldetect.db")
+	fs.BoolVar(&o.noDefault, "no-default-rules", false, "do not load the built-in rules")
+}
+
+// dataDirFiles are the files loaded from the data dir, besides *.toml.
+var dataDirFiles = []string{"shelldetect.db", "fingerprints.txt", "backdoors.re"}
+
+// sources lists the rule sources in load order: built-in rules, the data
+// dir's files, then --sigs files.
+func (o *ruleOptions) sources() ([]signatures.Source, error) {
+	var srcs []signatures.Source
+	if !o.noDefault {
+		srcs = append(srcs, sigs.Sources()...)
+	}
+	if o.dataDir != "" {
+		names, err := dataDirRuleFiles(o.dataDir)
+		if err != nil {
+			return nil, err
+		}
+		for _, n := range names {
+			src, err := signatures.ReadSource(n)
+			if err != nil {
+				return nil, err
+			}
+			srcs = append(srcs, src)
+		}
+	}
+	for _, p := range o.sigFiles {
+		src, err := signatures.ReadSource(p)
+		if err != nil {
+			return nil, err
+		}
+		srcs = append(srcs, src)
+	}
+	if len(srcs) == 0 {
+		return nil, errors.New("no rules: --no-default-rules given and no --sigs files or installed signatures")
+	}
+	return srcs, nil
+}
+
+// load compiles the rule set.
+func (o *ruleOptions) load() (*signatures.Set, error) {
+	srcs, err := o.sources()
+	if err != nil {
+		return nil, err
+	}
+	return signatures.Compile(srcs...)
+}
+
+// dataDirRuleFiles lists the rule files installed in dir; a missing dir is
+// no error (a fresh machine has only the built-in rules).
+func dataDirRuleFiles(dir string) ([]string, error) {
+	entries, err := os.ReadDir(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("data dir: %w", err)
+	}
+	var out []string
+	for _, e := range entries {
+		name := e.Name()
+		if !e.Type().IsRegular() {
+			continue
+		}
+		if filepath.Ext(name) == ".toml" {
+			out = append(out, filepath.Join(dir, name))
+		}
+	}
+	sort.Strings(out)
+	for _, n := range dataDirFiles {
+		p := filepath.Join(dir, n)
+		if st, err := os.Lstat(p); err == nil && st.Mode().IsRegular() {
+			out = append(out, p)
+		}
+	}
+	return out, nil
+}

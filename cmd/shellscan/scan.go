@@ -1,0 +1,314 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+
+	"log/slog"
+	"os"
+	"runtime"
+	"runtime/pprof"
+	"time"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/sys/unix"
+
+	"github.com/spamgear/spamgear/matcher"
+	"github.com/spamgear/spamgear/report"
+	"github.com/spamgear/spamgear/scan"
+	"github.com/spamgear/spamgear/walker"
+)
+
+// scanOptions are the options of a scan (the root command).
+type scanOptions struct {
+	rules ruleOptions
+
+	jobs          int
+	null          bool
+	oneFileSystem bool
+	maxSize       string
+	extensions    []string
+	excludeDirs   []string
+	exclude       []string
+	mtime         string
+	newer         string
+	format        string
+	noProgress    bool
+	quiet         bool
+	verbose       bool
+	cpuProfile    string
+
+	// Remediation (a later stage; refused until then).
+	quarantine  string
+	notifyUser  string
+	customEmail string
+}
+
+const (
+	defaultQuarantineDir = "/root/shells"
+	defaultUserPattern   = `^/home/([^/.]*)/.*`
+)
+
+const rootLong = `shellscan finds PHP web shells and injected backdoors in users' home trees.
+
+Each file is read once and matched against the built-in rules, the signature
+files installed in --data-dir (Shell-Detector's shelldetect.db, spam-gear's
+fingerprints.txt and backdoors.re, *.toml rules) and any --sigs files.
+Symbolic links are never followed (only a PATH argument that is itself a link
+is), FIFOs, devices and sockets are never opened.
+
+Paths come from the arguments (directories are walked in parallel) and, when
+there are none or one of them is "-", from standard input, one per line (or
+NUL-separated with -0), as find prints them.
+
+Output: one line per hit, "PATH [ENGINE] [SIGNATURE]", or NDJSON with
+--format json; a summary on stderr.
+
+Exit status: 0 nothing found, 1 something found, 2 usage or configuration
+error, 3 finished but some files could not be read, 130 interrupted.`
+
+const rootExample = `  shellscan /var/www
+  shellscan -j 4 --ext php,phtml,inc /home
+  find /home -mtime -2 -iname '*php' | shellscan
+  find /home -type f -print0 | shellscan -0 --format json > hits.ndjson
+  mailscan php 500 | shellscan`
+
+func newRootCommand(e *env) *cobra.Command {
+	o := &scanOptions{}
+	cmd := &cobra.Command{
+		Use:           "shellscan [OPTIONS] [PATH...]",
+		Short:         "Find PHP web shells and injected backdoors",
+		Long:          rootLong,
+		Example:       rootExample,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		Args:          cobra.ArbitraryArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runScan(cmd.Context(), e, o, args)
+		},
+	}
+	cmd.SetOut(e.stdout)
+	cmd.SetErr(e.stderr)
+	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
+		return usageErrorf("%v\nTry 'shellscan --help' for more information.", err)
+	})
+	o.AddFlags(cmd)
+	cmd.AddCommand(newRulesCommand(e))
+	cmd.CompletionOptions.DisableDefaultCmd = true
+	return cmd
+}
+
+// AddFlags registers the scan options.
+func (o *scanOptions) AddFlags(cmd *cobra.Command) {
+	fs := cmd.Flags()
+	o.rules.AddFlags(fs)
+	fs.IntVarP(&o.jobs, "jobs", "j", runtime.GOMAXPROCS(0), "number of files scanned in parallel")
+	fs.BoolVarP(&o.null, "null", "0", false, "paths on standard input are NUL-separated (find -print0)")
+	fs.BoolVarP(&o.oneFileSystem, "one-file-system", "x", false, "do not descend into directories on other filesystems")
+	fs.StringVar(&o.maxSize, "max-size", "32M", "skip files larger than `SIZE` (K, M, G suffixes)")
+	fs.StringSliceVar(&o.extensions, "ext", nil, "scan only files with these `EXTENSIONS` (comma-separated, e.g. php,phtml,inc); default: every file")
+	fs.StringArrayVar(&o.excludeDirs, "exclude-dir", nil, "do not descend into directories whose name matches `GLOB` (repeatable)")
+	fs.StringArrayVar(&o.exclude, "exclude", nil, "do not scan files whose name matches `GLOB` (repeatable)")
+	fs.StringVar(&o.mtime, "mtime", "", "only files changed `-N`/+N/N days ago, like find -mtime; the ctime counts too, since mtime can be forged")
+	fs.StringVar(&o.newer, "newer", "", "only files changed after `FILE` was modified, like find -newer (ctime counts too)")
+	fs.StringVar(&o.format, "format", "text", "output format: text (PATH [ENGINE] [SIGNATURE]) or json (NDJSON)")
+	fs.BoolVar(&o.noProgress, "no-progress", false, "never show the progress bar (it is shown only when stderr is a terminal)")
+	fs.BoolVar(&o.quiet, "quiet", false, "do not print the summary")
+	fs.BoolVarP(&o.verbose, "verbose", "v", false, "log each skipped or unreadable file on stderr")
+	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile to `FILE` (for benchmarking)")
+	_ = fs.MarkHidden("cpuprofile")
+
+	fs.StringVarP(&o.quarantine, "quarantine", "q", "", "move infected files to `DIR` (default "+defaultQuarantineDir+"); not available yet")
+	fs.Lookup("quarantine").NoOptDefVal = defaultQuarantineDir
+	fs.StringVarP(&o.notifyUser, "notify-user", "n", "", "mail each affected user; `PATTERN` derives the user from the path (default '"+defaultUserPattern+"'); not available yet")
+	fs.Lookup("notify-user").NoOptDefVal = defaultUserPattern
+	fs.StringVarP(&o.customEmail, "custom-email", "c", "", "notification template `PATH` for --notify-user; not available yet")
+}
+
+// walkOptions turns the filter flags into walker options.
+func (o *scanOptions) walkOptions(now time.Time) (walker.Options, error) {
+	w := walker.Options{
+		OneFileSystem: o.oneFileSystem,
+		Extensions:    o.extensions,
+		ExcludeDirs:   o.excludeDirs,
+		Exclude:       o.exclude,
+	}
+	var err error
+	if w.MaxSize, err = parseSize(o.maxSize); err != nil {
+		return w, usageErrorf("--max-size: %v", err)
+	}
+	if o.mtime != "" {
+		if w.ChangedAfter, w.ChangedBefore, err = ageWindow(o.mtime, now); err != nil {
+			return w, usageErrorf("%v", err)
+		}
+	}
+	if o.newer != "" {
+		var st unix.Stat_t
+		if err := unix.Stat(o.newer, &st); err != nil {
+			return w, usageErrorf("--newer %s: %v", o.newer, err)
+		}
+		if t := st.Mtim.Nano(); t > w.ChangedAfter {
+			w.ChangedAfter = t
+		}
+	}
+	return w, nil
+}
+
+func (o *scanOptions) validate(args []string) error {
+	switch {
+	case o.quarantine != "":
+		return usageErrorf("-q/--quarantine is not available yet in this version: nothing was scanned; run without it to report only")
+	case o.notifyUser != "":
+		return usageErrorf("-n/--notify-user is not available yet in this version: nothing was scanned; run without it to report only")
+	case o.customEmail != "":
+		return usageErrorf("-c/--custom-email is not available yet in this version: nothing was scanned; run without it to report only")
+	case o.jobs < 1:
+		return usageErrorf("-j/--jobs must be at least 1")
+	case o.format != "text" && o.format != "json":
+		return usageErrorf("--format %q: want text or json", o.format)
+	}
+	return nil
+}
+
+func runScan(ctx context.Context, e *env, o *scanOptions, args []string) error {
+	if err := o.validate(args); err != nil {
+		return err
+	}
+	if o.cpuProfile != "" {
+		stop, err := startCPUProfile(o.cpuProfile)
+		if err != nil {
+			return usageErrorf("--cpuprofile: %v", err)
+		}
+		defer stop()
+	}
+	start := time.Now()
+	wopts, err := o.walkOptions(start)
+	if err != nil {
+		return err
+	}
+	in := scan.Inputs{Nul: o.null}
+	useStdin := len(args) == 0
+	missing := 0
+	for _, a := range args {
+		if a == "-" {
+			useStdin = true
+			continue
+		}
+		// A PATH the admin named that does not exist is an error of the
+		// run (exit 3), not a file that vanished during the scan.
+		if _, err := os.Stat(a); err != nil {
+			fmt.Fprintf(e.stderr, "shellscan: %v\n", err)
+			missing++
+			continue
+		}
+		in.Roots = append(in.Roots, a)
+	}
+	if useStdin {
+		if len(args) == 0 && !e.stdinPiped {
+			return usageErrorf("no PATH given and standard input is a terminal\nTry 'shellscan --help' for more information.")
+		}
+		in.Stdin = e.stdin
+	}
+	set, err := o.rules.load()
+	if err != nil {
+		return &exitError{code: exitUsage, err: err}
+	}
+	eng := matcher.New(set, matcher.Options{})
+
+	logLevel := slog.LevelWarn
+	if o.verbose {
+		logLevel = slog.LevelDebug
+	}
+	log := slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: logLevel}))
+
+	out := bufio.NewWriterSize(e.stdout, 64<<10)
+	var w report.Writer = report.Text{W: out}
+	if o.format == "json" {
+		w = report.JSON{W: out}
+	}
+	prog := newProgress(e, o.noProgress)
+	sink := &scanSink{w: w, out: out, log: log, prog: prog, verbose: o.verbose}
+	sink.sum.Unreadable = int64(missing)
+	err = scan.Run(ctx, scan.Config{Matcher: eng, Workers: o.jobs, Walk: wopts, Log: log}, in, sink)
+	prog.finish()
+	if ferr := out.Flush(); ferr != nil && sink.writeErr == nil {
+		sink.writeErr = ferr
+	}
+	sum := &sink.sum
+	interrupted := errors.Is(err, context.Canceled) && ctx.Err() != nil
+	sum.Interrupted = interrupted
+	if !o.quiet {
+		fmt.Fprintf(e.stderr, "shellscan: %s\n", sum.String(time.Since(start)))
+	}
+	switch {
+	case interrupted:
+		return &exitError{code: exitInterrupted}
+	case err != nil:
+		return &exitError{code: exitIncomplete, err: err}
+	case sink.writeErr != nil:
+		return &exitError{code: exitIncomplete, err: fmt.Errorf("writing results: %w", sink.writeErr)}
+	case sum.Infected > 0:
+		return &exitError{code: exitFound}
+	case sum.Unreadable > 0:
+		return &exitError{code: exitIncomplete}
+	}
+	return nil
+}
+
+// scanSink receives results on the pipeline's sink goroutine.
+type scanSink struct {
+	w        report.Writer
+	out      *bufio.Writer
+	log      *slog.Logger
+	prog     *progress
+	verbose  bool
+	sum      report.Summary
+	writeErr error
+}
+
+func (s *scanSink) Verdict(v *scan.Verdict) {
+	s.sum.AddVerdict(v)
+	s.prog.add(v.Size)
+	if v.Err != nil {
+		s.log.Debug("not scanned", "path", report.EscapePath(v.Target.Path), "err", v.Err)
+		if !errors.Is(v.Err, os.ErrNotExist) && !errors.Is(v.Err, scan.ErrTooBig) {
+			s.prog.clear()
+			s.log.Warn("unreadable", "path", report.EscapePath(v.Target.Path), "err", v.Err)
+		}
+		return
+	}
+	if !v.Infected() {
+		return
+	}
+	s.prog.clear()
+	if err := s.w.Write(v, ""); err != nil && s.writeErr == nil {
+		s.writeErr = err
+	}
+	if err := s.out.Flush(); err != nil && s.writeErr == nil {
+		s.writeErr = err
+	}
+}
+
+func (s *scanSink) Skip(sk walker.Skip) {
+	s.sum.AddSkip(sk)
+	if sk.Reason == walker.SkipError {
+		s.prog.clear()
+		s.log.Warn("unreadable", "path", report.EscapePath(sk.Path), "err", sk.Err)
+	} else if s.verbose && sk.Reason != walker.SkipFilter {
+		s.log.Debug("skipped", "path", report.EscapePath(sk.Path), "reason", sk.Reason.String())
+	}
+}
+
+func startCPUProfile(path string) (stop func(), err error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
+}

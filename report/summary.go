@@ -1,0 +1,110 @@
+package report
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"strings"
+	"time"
+
+	"github.com/spamgear/spamgear/safefs"
+	"github.com/spamgear/spamgear/scan"
+	"github.com/spamgear/spamgear/walker"
+)
+
+// Summary counts what a run did. Not safe for concurrent use: the sink
+// goroutine owns it.
+type Summary struct {
+	Files       int64 // files read and matched
+	Bytes       int64
+	Infected    int64 // files with findings
+	Findings    int64
+	Unreadable  int64 // files that could not be read (exit code 3)
+	Vanished    int64 // files gone between listing and reading
+	Skipped     map[walker.Reason]int64
+	Interrupted bool
+}
+
+// AddVerdict counts a verdict.
+func (s *Summary) AddVerdict(v *scan.Verdict) {
+	switch {
+	case v.Err == nil:
+		s.Files++
+		s.Bytes += v.Size
+		if v.Infected() {
+			s.Infected++
+			s.Findings += int64(len(v.Findings))
+		}
+	case errors.Is(v.Err, fs.ErrNotExist):
+		s.Vanished++
+	case errors.Is(v.Err, scan.ErrTooBig):
+		s.AddSkip(walker.Skip{Reason: walker.SkipTooBig})
+	case errors.Is(v.Err, safefs.ErrSymlink):
+		s.AddSkip(walker.Skip{Reason: walker.SkipSymlink})
+	case errors.Is(v.Err, safefs.ErrNotRegular):
+		s.AddSkip(walker.Skip{Reason: walker.SkipSpecial})
+	default:
+		s.Unreadable++
+	}
+}
+
+// AddSkip counts a skip; unreadable directories and paths count as
+// unreadable.
+func (s *Summary) AddSkip(sk walker.Skip) {
+	if sk.Reason == walker.SkipError {
+		if errors.Is(sk.Err, fs.ErrNotExist) {
+			s.Vanished++
+		} else {
+			s.Unreadable++
+		}
+		return
+	}
+	if s.Skipped == nil {
+		s.Skipped = map[walker.Reason]int64{}
+	}
+	s.Skipped[sk.Reason]++
+}
+
+// String renders the summary line printed on stderr.
+func (s *Summary) String(elapsed time.Duration) string {
+	var sb strings.Builder
+	secs := elapsed.Seconds()
+	rate := 0.0
+	if secs > 0 {
+		rate = float64(s.Bytes) / secs / 1e6
+	}
+	fmt.Fprintf(&sb, "%d files (%s) scanned in %s (%.0f MB/s): %d infected, %d findings",
+		s.Files, humanBytes(s.Bytes), elapsed.Round(time.Millisecond), rate, s.Infected, s.Findings)
+	if s.Unreadable > 0 {
+		fmt.Fprintf(&sb, ", %d unreadable", s.Unreadable)
+	}
+	if s.Vanished > 0 {
+		fmt.Fprintf(&sb, ", %d vanished", s.Vanished)
+	}
+	var parts []string
+	for _, r := range []walker.Reason{walker.SkipSymlink, walker.SkipSpecial, walker.SkipDirectory, walker.SkipOtherFS, walker.SkipTooBig, walker.SkipFilter} {
+		if n := s.Skipped[r]; n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", n, r))
+		}
+	}
+	if len(parts) > 0 {
+		fmt.Fprintf(&sb, "; skipped: %s", strings.Join(parts, ", "))
+	}
+	if s.Interrupted {
+		sb.WriteString(" (interrupted)")
+	}
+	return sb.String()
+}
+
+func humanBytes(n int64) string {
+	const unit = 1024
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	div, exp := int64(unit), 0
+	for m := n / unit; m >= unit; m /= unit {
+		div *= unit
+		exp++
+	}
+	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
+}

@@ -1,0 +1,233 @@
+// Package scan wires the pipeline: paths from the walker, files read once
+// into pooled buffers by a bounded pool of workers, matched, and handed as
+// Verdicts to one sink goroutine. Channels are bounded, so memory stays
+// flat however many files there are.
+package scan
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"runtime"
+	"runtime/debug"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/spamgear/spamgear/matcher"
+	"github.com/spamgear/spamgear/safefs"
+	"github.com/spamgear/spamgear/signatures"
+	"github.com/spamgear/spamgear/walker"
+)
+
+// Verdict is the result for one scanned file.
+type Verdict struct {
+	Target   walker.Target
+	Kinds    signatures.Kind
+	Size     int64  // bytes read
+	SHA256   string // hex; computed only for files with findings
+	Findings []matcher.Finding
+	Err      error // the file could not be read; Findings is empty
+}
+
+// Infected reports whether the file has findings.
+func (v *Verdict) Infected() bool { return len(v.Findings) > 0 }
+
+// Sink receives the pipeline's results, from one goroutine, in no
+// particular order.
+type Sink interface {
+	Verdict(v *Verdict)
+	Skip(s walker.Skip)
+}
+
+// Inputs are where the paths to scan come from.
+type Inputs struct {
+	Roots []string  // files and directories to walk
+	Stdin io.Reader // if non-nil, a list of paths, one per line
+	Nul   bool      // the list is NUL-separated (find -print0)
+}
+
+// Config is what a scan needs.
+type Config struct {
+	Matcher matcher.Matcher
+	Workers int            // scan workers; <=0 means GOMAXPROCS
+	Walk    walker.Options // also bounds the bytes read per file (Walk.MaxSize)
+	Log     *slog.Logger   // nil: discard
+}
+
+// queueDepth bounds the channels between stages.
+const queueDepth = 256
+
+type event struct {
+	v    *Verdict
+	skip *walker.Skip
+}
+
+// Run scans inputs and delivers every verdict and skip to sink. It returns
+// when everything is delivered or ctx is cancelled (then with ctx.Err()).
+// Per-file problems are verdicts or skips, never errors of Run.
+func Run(ctx context.Context, cfg Config, in Inputs, sink Sink) error {
+	workers := cfg.Workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	log := cfg.Log
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	targets := make(chan walker.Target, queueDepth)
+	events := make(chan event, queueDepth)
+	g, gctx := errgroup.WithContext(ctx)
+
+	emitSkip := func(s walker.Skip) {
+		select {
+		case events <- event{skip: &s}:
+		case <-gctx.Done():
+		}
+	}
+	// Producer: roots, then stdin.
+	g.Go(func() error {
+		defer close(targets)
+		if len(in.Roots) > 0 {
+			if err := walker.Walk(gctx, in.Roots, cfg.Walk, targets, emitSkip); err != nil {
+				return err
+			}
+		}
+		if in.Stdin != nil {
+			if err := walker.ReadPaths(gctx, in.Stdin, in.Nul, cfg.Walk, targets, emitSkip); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	// Workers.
+	for i := 0; i < workers; i++ {
+		g.Go(func() error {
+			w := worker{m: cfg.Matcher, maxSize: cfg.Walk.MaxSize, log: log}
+			for t := range targets {
+				v := w.scan(t)
+				select {
+				case events <- event{v: v}:
+				case <-gctx.Done():
+					return gctx.Err()
+				}
+			}
+			return nil
+		})
+	}
+	done := make(chan error, 1)
+	go func() {
+		done <- g.Wait()
+		close(events)
+	}()
+	// Sink: this goroutine.
+	for ev := range events {
+		if ev.v != nil {
+			sink.Verdict(ev.v)
+		} else {
+			sink.Skip(*ev.skip)
+		}
+	}
+	err := <-done
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	return err
+}
+
+// bigBuffer is the size past which a worker drops its buffer after use, so
+// one huge file does not pin memory for the rest of the run.
+const bigBuffer = 4 << 20
+
+type worker struct {
+	m       matcher.Matcher
+	maxSize int64
+	log     *slog.Logger
+	buf     []byte
+}
+
+// scan reads and matches one file; a panic in a matcher becomes the
+// file's error, never the end of the run.
+func (w *worker) scan(t walker.Target) (v *Verdict) {
+	v = &Verdict{Target: t}
+	defer func() {
+		if r := recover(); r != nil {
+			w.log.Error("panic scanning file", "path", t.Path, "panic", r, "stack", string(debug.Stack()))
+			v.Findings = nil
+			v.Err = fmt.Errorf("%s: internal error: %v", t.Path, r)
+		}
+		if cap(w.buf) > bigBuffer {
+			w.buf = nil
+		}
+	}()
+	data, err := w.read(t)
+	if err != nil {
+		v.Err = err
+		return v
+	}
+	v.Size = int64(len(data))
+	v.Kinds = matcher.KindsOf(t.Path, data)
+	v.Findings = w.m.Match(data, v.Kinds)
+	if len(v.Findings) > 0 {
+		sum := sha256.Sum256(data)
+		v.SHA256 = hex.EncodeToString(sum[:])
+	}
+	return v
+}
+
+// ErrTooBig is returned for a file that grew past the size limit after it
+// was listed.
+var ErrTooBig = errors.New("file larger than the size limit")
+
+// read reads the whole file into the worker's buffer, through safefs (no
+// symlinks, no FIFOs, the same inode the walker saw). Pages that were not
+// in the page cache before are dropped again after reading, so a nightly
+// scan neither evicts a busy server's hot cache nor fills it with cold
+// files; pages that were cached stay cached.
+func (w *worker) read(t walker.Target) ([]byte, error) {
+	f, st, err := safefs.OpenExpect(t.Path, t.Dev, t.Ino)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	size := st.Size
+	if w.maxSize > 0 && size > w.maxSize {
+		return nil, fmt.Errorf("%s: %w (%d bytes)", t.Path, ErrTooBig, size)
+	}
+	want := int(size) + 1 // one more byte to notice growth
+	if cap(w.buf) < want {
+		w.buf = make([]byte, 0, max(want, 64<<10))
+	}
+	buf := w.buf[:cap(w.buf)]
+	// A first read that succeeds only from the page cache tells what was
+	// cached: everything after its end was not.
+	n := safefs.ReadCached(f, buf[:want])
+	cachedEnd := int64(n)
+	for {
+		if n == len(buf) { // the file grew since fstat
+			if w.maxSize > 0 && int64(n) > w.maxSize {
+				break
+			}
+			buf = append(buf, make([]byte, len(buf))...)
+		}
+		m, err := f.ReadAt(buf[n:], int64(n))
+		n += m
+		if err == io.EOF || (err == nil && m == 0) {
+			break
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", t.Path, err)
+		}
+	}
+	if cachedEnd < int64(n) {
+		safefs.DropCacheFrom(f, cachedEnd)
+	}
+	w.buf = buf[:0]
+	if w.maxSize > 0 && int64(n) > w.maxSize {
+		return nil, fmt.Errorf("%s: %w (grew while being read)", t.Path, ErrTooBig)
+	}
+	return buf[:n], nil
+}
