@@ -26,7 +26,7 @@ type ruleOptions struct {
 
 func (o *ruleOptions) AddFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.dataDir, "data-dir", defaultDataDir,
-		"directory of installed signature files (shelldetect.db, fingerprints.txt, backdoors.re, *.toml); loaded when it exists")
+		"`DIR` of installed signature files (shelldetect.db, fingerprints.txt, backdoors.re, *.toml); loaded when it exists")
 	fs.StringArrayVar(&o.sigFiles, "sigs", nil,
 		"extra rule `FILE` (repeatable): *.toml rules, spam-gear fingerprints.txt or backdoors.re, Shell-Detector shelldetect.db")
 	fs.BoolVar(&o.noDefault, "no-default-rules", false, "do not load the built-in rules")

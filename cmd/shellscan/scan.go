@@ -78,13 +78,14 @@ const rootExample = `  shellscan /var/www
 func newRootCommand(e *env) *cobra.Command {
 	o := &scanOptions{}
 	cmd := &cobra.Command{
-		Use:           "shellscan [OPTIONS] [PATH...]",
-		Short:         "Find PHP web shells and injected backdoors",
-		Long:          rootLong,
-		Example:       rootExample,
-		SilenceUsage:  true,
-		SilenceErrors: true,
-		Args:          cobra.ArbitraryArgs,
+		Use:                   "shellscan [OPTIONS] [PATH...]",
+		Short:                 "Find PHP web shells and injected backdoors",
+		Long:                  rootLong,
+		Example:               rootExample,
+		SilenceUsage:          true,
+		DisableFlagsInUseLine: true,
+		SilenceErrors:         true,
+		Args:                  cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runScan(cmd.Context(), e, o, args)
 		},
@@ -113,7 +114,7 @@ func (o *scanOptions) AddFlags(cmd *cobra.Command) {
 	fs.StringArrayVar(&o.exclude, "exclude", nil, "do not scan files whose name matches `GLOB` (repeatable)")
 	fs.StringVar(&o.mtime, "mtime", "", "only files changed `-N`/+N/N days ago, like find -mtime; the ctime counts too, since mtime can be forged")
 	fs.StringVar(&o.newer, "newer", "", "only files changed after `FILE` was modified, like find -newer (ctime counts too)")
-	fs.StringVar(&o.format, "format", "text", "output format: text (PATH [ENGINE] [SIGNATURE]) or json (NDJSON)")
+	fs.StringVar(&o.format, "format", "text", "output `FORMAT`: text (PATH [ENGINE] [SIGNATURE]) or json (NDJSON)")
 	fs.BoolVar(&o.noProgress, "no-progress", false, "never show the progress bar (it is shown only when stderr is a terminal)")
 	fs.BoolVar(&o.quiet, "quiet", false, "do not print the summary")
 	fs.BoolVarP(&o.verbose, "verbose", "v", false, "log each skipped or unreadable file on stderr")
