@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/spamgear/spamgear/internal/testenv"
+	"github.com/spamgear/spamgear/matcher"
 	"github.com/spamgear/spamgear/signatures"
 	"github.com/spamgear/spamgear/sigs"
 )
@@ -168,82 +169,31 @@ var phpExts = map[string]bool{
 	".phtml": true, ".pht": true, ".inc": true,
 }
 
-// isPHP reports whether a file is PHP by its extension or its content: it
-// has "<?php" (any case), "<?=" or a short open tag followed by white space.
-// That is broader than the brief's minimum on purpose: more benign files get
-// the PHP rules.
-func isPHP(path string, content []byte) bool {
-	if phpExts[strings.ToLower(filepath.Ext(path))] {
-		return true
-	}
-	for off := 0; ; {
-		i := bytes.Index(content[off:], []byte("<?"))
-		if i < 0 {
-			return false
-		}
-		p := off + i + 2
-		if p < len(content) {
-			switch c := content[p]; {
-			case c == '=' || c == ' ' || c == '\t' || c == '\r' || c == '\n':
-				return true
-			case p+3 <= len(content) && bytes.EqualFold(content[p:p+3], []byte("php")):
-				return true
-			}
-		}
-		off = p
-	}
-}
-
-// kindsOf classifies a file for the rules' kinds: PHP (see isPHP),
-// .htaccess-like files, and everything else as "other".
-func kindsOf(path string, content []byte) signatures.Kind {
-	var k signatures.Kind
-	if isPHP(path, content) {
-		k |= signatures.KindPHP
-	}
-	switch strings.ToLower(filepath.Base(path)) {
-	case ".htaccess", ".user.ini", "php.ini":
-		k |= signatures.KindHtaccess
-	}
-	switch strings.ToLower(filepath.Ext(path)) {
-	case ".js", ".html", ".htm", ".svg":
-		k |= signatures.KindHTML
-	}
-	if k == 0 {
-		k = signatures.KindOther
-	}
-	return k
-}
-
-// matchAll applies every rule whose kinds include the file's kinds (all
-// rules when kinds is KindAny) and returns the hits. It checks the literals
-// on a folded copy first, which Rule.Match would do anyway, only faster.
-func matchAll(rules []*signatures.Rule, content []byte, kinds signatures.Kind) []hit {
-	folded := signatures.FoldASCII(content)
+// matchAll runs the production matcher (prefilter, then regexes) built
+// from rules over content as a file of the given kinds.
+func matchAll(set *signatures.Set, content []byte, kinds signatures.Kind) []hit {
 	var out []hit
-	for _, r := range rules {
-		if r.Kinds&kinds == 0 {
-			continue
-		}
-		cand := false
-		for _, l := range r.Literals {
-			hay, needle := content, l.Text
-			if l.NoCase {
-				hay, needle = folded, signatures.FoldASCII(l.Text)
-			}
-			if bytes.Contains(hay, needle) {
-				cand = true
-				break
-			}
-		}
-		if !cand {
-			continue
-		}
-		if s, e, ok := r.Match(content); ok {
-			out = append(out, hit{r, s, e})
-		}
+	for _, f := range engineFor(set).Match(content, kinds) {
+		out = append(out, hit{f.Rule, f.Offset, f.End})
 	}
 	return out
+}
+
+var (
+	enginesMu sync.Mutex
+	engines   = map[*signatures.Set]*matcher.Engine{}
+)
+
+// engineFor builds the matcher for a set once per test binary.
+func engineFor(set *signatures.Set) *matcher.Engine {
+	enginesMu.Lock()
+	defer enginesMu.Unlock()
+	e := engines[set]
+	if e == nil {
+		e = matcher.New(set, matcher.Options{})
+		engines[set] = e
+	}
+	return e
 }
 
 func ids(hits []hit) []string {
@@ -297,7 +247,7 @@ func TestMalwarePMF(t *testing.T) {
 			t.Fatal(err)
 		}
 		rel, _ := filepath.Rel(dir, p)
-		hits := matchAll(set.Rules(), b, signatures.KindAny)
+		hits := matchAll(set, b, signatures.KindAny)
 		if len(hits) == 0 {
 			t.Errorf("%-40s NOT DETECTED", rel)
 			continue
@@ -325,7 +275,7 @@ func TestMalwareBartblaze(t *testing.T) {
 				t.Fatal(err)
 			}
 			subTotal++
-			hits := matchAll(set.Rules(), b, signatures.KindAny)
+			hits := matchAll(set, b, signatures.KindAny)
 			if len(hits) > 0 {
 				subFound++
 			}
@@ -394,8 +344,8 @@ func TestBenignCorpus(t *testing.T) {
 					results <- result{path: p, err: err}
 					continue
 				}
-				k := kindsOf(p, b)
-				res := result{path: p, php: k&signatures.KindPHP != 0, bytes: len(b), hits: matchAll(set.Rules(), b, k)}
+				k := matcher.KindsOf(p, b)
+				res := result{path: p, php: k&signatures.KindPHP != 0, bytes: len(b), hits: matchAll(set, b, k)}
 				if len(res.hits) > 0 {
 					res.body = b
 				}
@@ -504,12 +454,12 @@ func TestTechniqueVariants(t *testing.T) {
 		"AddType application/x-httpd-php .php .phtml",
 	}
 	for _, s := range found {
-		if hits := matchAll(set.Rules(), []byte(s), signatures.KindAny); len(hits) == 0 {
+		if hits := matchAll(set, []byte(s), signatures.KindAny); len(hits) == 0 {
 			t.Errorf("variant not detected: %q", s)
 		}
 	}
 	for _, s := range clean {
-		for _, h := range matchAll(set.Rules(), []byte(s), signatures.KindAny) {
+		for _, h := range matchAll(set, []byte(s), signatures.KindAny) {
 			t.Errorf("legitimate idiom flagged by %s: %q (match %s)", h.rule.ID, s, excerpt([]byte(s), h.start, h.end))
 		}
 	}
