@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"os"
+	"path"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
@@ -146,4 +147,37 @@ func (st *Store) Reload(srcs ...Source) (*Set, error) {
 	}
 	st.cur.Store(s)
 	return s, nil
+}
+
+// Without returns a copy of the set without the rules whose ID matches one
+// of patterns (path.Match globs, e.g. "SD.255.*"), and how many it dropped.
+// The version changes with what is dropped.
+func (s *Set) Without(patterns []string) (*Set, int, error) {
+	if len(patterns) == 0 {
+		return s, 0, nil
+	}
+	for _, p := range patterns {
+		if _, err := path.Match(p, ""); err != nil {
+			return nil, 0, fmt.Errorf("bad rule pattern %q: %v", p, err)
+		}
+	}
+	out := &Set{sources: s.sources}
+	h := sha256.New()
+	h.Write([]byte(s.version))
+	for _, r := range s.rules {
+		drop := false
+		for _, p := range patterns {
+			if ok, _ := path.Match(p, r.ID); ok {
+				drop = true
+				break
+			}
+		}
+		if drop {
+			h.Write([]byte("\x00-" + r.ID))
+			continue
+		}
+		out.rules = append(out.rules, r)
+	}
+	out.version = hex.EncodeToString(h.Sum(nil))[:16]
+	return out, len(s.rules) - len(out.rules), nil
 }

@@ -253,3 +253,35 @@ func TestStrideIndex(t *testing.T) {
 		}
 	}
 }
+
+func TestSetWithout(t *testing.T) {
+	src := Source{Name: "a.toml", Format: FormatTOML, Data: []byte(`
+[[rule]]
+id = "A.One"
+literals = ["aaaa"]
+[[rule]]
+id = "A.Two"
+literals = ["bbbb"]
+[[rule]]
+id = "B.One"
+literals = ["cccc"]
+`)}
+	set, err := Compile(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	less, n, err := set.Without([]string{"A.*"})
+	if err != nil || n != 2 || less.Len() != 1 || less.Rules()[0].ID != "B.One" {
+		t.Fatalf("Without: %v %d %v", less, n, err)
+	}
+	if less.Version() == set.Version() {
+		t.Error("version unchanged after dropping rules")
+	}
+	if _, _, err := set.Without([]string{"["}); err == nil {
+		t.Error("bad glob accepted")
+	}
+	same, n, _ := set.Without(nil)
+	if same != set || n != 0 {
+		t.Error("Without(nil) changed the set")
+	}
+}

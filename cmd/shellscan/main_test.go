@@ -275,3 +275,11 @@ func TestAgeWindow(t *testing.T) {
 		}
 	}
 }
+
+func TestDisableRule(t *testing.T) {
+	root, rules := fixture(t)
+	r := runCLI(t, "", append(baseArgs(rules), "--disable-rule", "T.*", root)...)
+	if r.code != exitClean || r.stdout != "" {
+		t.Errorf("exit %d stdout %q stderr %s", r.code, r.stdout, r.stderr)
+	}
+}

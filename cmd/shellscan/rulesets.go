@@ -22,6 +22,7 @@ type ruleOptions struct {
 	dataDir   string
 	sigFiles  []string
 	noDefault bool
+	disable   []string
 }
 
 func (o *ruleOptions) AddFlags(fs *pflag.FlagSet) {
@@ -30,6 +31,7 @@ func (o *ruleOptions) AddFlags(fs *pflag.FlagSet) {
 	fs.StringArrayVar(&o.sigFiles, "sigs", nil,
 		"extra rule `FILE` (repeatable): *.toml rules, spam-gear fingerprints.txt or backdoors.re, Shell-Detector shelldetect.db")
 	fs.BoolVar(&o.noDefault, "no-default-rules", false, "do not load the built-in rules")
+	fs.StringArrayVar(&o.disable, "disable-rule", nil, "do not use rules whose ID matches `GLOB` (repeatable; see 'shellscan rules list')")
 }
 
 // dataDirFiles are the files loaded from the data dir, besides *.toml.
@@ -74,7 +76,12 @@ func (o *ruleOptions) load() (*signatures.Set, error) {
 	if err != nil {
 		return nil, err
 	}
-	return signatures.Compile(srcs...)
+	set, err := signatures.Compile(srcs...)
+	if err != nil {
+		return nil, err
+	}
+	set, _, err = set.Without(o.disable)
+	return set, err
 }
 
 // dataDirRuleFiles lists the rule files installed in dir; a missing dir is
