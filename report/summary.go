@@ -16,6 +16,7 @@ import (
 // goroutine owns it.
 type Summary struct {
 	Files       int64 // files read and matched
+	Duplicates  int64 // files whose content was matched before in the run
 	Bytes       int64
 	Infected    int64 // files with findings
 	Findings    int64
@@ -31,6 +32,9 @@ func (s *Summary) AddVerdict(v *scan.Verdict) {
 	case v.Err == nil:
 		s.Files++
 		s.Bytes += v.Size
+		if v.Duplicate {
+			s.Duplicates++
+		}
 		if v.Infected() {
 			s.Infected++
 			s.Findings += int64(len(v.Findings))
@@ -73,8 +77,8 @@ func (s *Summary) String(elapsed time.Duration) string {
 	if secs > 0 {
 		rate = float64(s.Bytes) / secs / 1e6
 	}
-	fmt.Fprintf(&sb, "%d files (%s) scanned in %s (%.0f MB/s): %d infected, %d findings",
-		s.Files, humanBytes(s.Bytes), elapsed.Round(time.Millisecond), rate, s.Infected, s.Findings)
+	fmt.Fprintf(&sb, "%d files (%s, %d distinct) scanned in %s (%.0f MB/s): %d infected, %d findings",
+		s.Files, humanBytes(s.Bytes), s.Files-s.Duplicates, elapsed.Round(time.Millisecond), rate, s.Infected, s.Findings)
 	if s.Unreadable > 0 {
 		fmt.Fprintf(&sb, ", %d unreadable", s.Unreadable)
 	}

@@ -63,3 +63,29 @@ func DropCacheFrom(f *os.File, off int64) {
 		_ = unix.Fadvise(int(fd), off, 0, unix.FADV_DONTNEED)
 	})
 }
+
+// ReadCachedFD is ReadCached on a bare descriptor, reading at offset off
+// without moving the file offset.
+func ReadCachedFD(fd int, buf []byte, off int64) int {
+	n := 0
+	for n < len(buf) {
+		m, err := unix.Preadv2(fd, [][]byte{buf[n:]}, off+int64(n), unix.RWF_NOWAIT)
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil || m <= 0 {
+			break
+		}
+		short := m < len(buf)-n
+		n += m
+		if short {
+			break
+		}
+	}
+	return n
+}
+
+// DropCacheFD is DropCacheFrom on a bare descriptor.
+func DropCacheFD(fd int, off int64) {
+	_ = unix.Fadvise(fd, off, 0, unix.FADV_DONTNEED)
+}

@@ -12,10 +12,12 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"runtime"
 	"runtime/debug"
 
 	"golang.org/x/sync/errgroup"
+	"golang.org/x/sys/unix"
 
 	"github.com/spamgear/spamgear/matcher"
 	"github.com/spamgear/spamgear/safefs"
@@ -31,6 +33,9 @@ type Verdict struct {
 	SHA256   string // hex; computed only for files with findings
 	Findings []matcher.Finding
 	Err      error // the file could not be read; Findings is empty
+	// Duplicate is set when the same content was matched earlier in the
+	// run and its result reused.
+	Duplicate bool
 }
 
 // Infected reports whether the file has findings.
@@ -56,6 +61,9 @@ type Config struct {
 	Workers int            // scan workers; <=0 means GOMAXPROCS
 	Walk    walker.Options // also bounds the bytes read per file (Walk.MaxSize)
 	Log     *slog.Logger   // nil: discard
+	// Dedupe is how many distinct contents the run remembers, to skip
+	// matching identical files (0: DefaultDedupeEntries; <0: off).
+	Dedupe int
 }
 
 // queueDepth bounds the channels between stages.
@@ -78,6 +86,11 @@ func Run(ctx context.Context, cfg Config, in Inputs, sink Sink) error {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
+	dedupeMax := cfg.Dedupe
+	if dedupeMax == 0 {
+		dedupeMax = DefaultDedupeEntries
+	}
+	dd := newDedupe(dedupeMax)
 	targets := make(chan walker.Target, queueDepth)
 	events := make(chan event, queueDepth)
 	g, gctx := errgroup.WithContext(ctx)
@@ -106,7 +119,7 @@ func Run(ctx context.Context, cfg Config, in Inputs, sink Sink) error {
 	// Workers.
 	for i := 0; i < workers; i++ {
 		g.Go(func() error {
-			w := worker{m: cfg.Matcher, maxSize: cfg.Walk.MaxSize, log: log}
+			w := worker{m: cfg.Matcher, maxSize: cfg.Walk.MaxSize, log: log, dd: dd}
 			for t := range targets {
 				v := w.scan(t)
 				select {
@@ -146,6 +159,7 @@ type worker struct {
 	m       matcher.Matcher
 	maxSize int64
 	log     *slog.Logger
+	dd      *dedupe // nil: off
 	buf     []byte
 }
 
@@ -170,10 +184,21 @@ func (w *worker) scan(t walker.Target) (v *Verdict) {
 	}
 	v.Size = int64(len(data))
 	v.Kinds = matcher.KindsOf(t.Path, data)
+	var key dedupeKey
+	if w.dd != nil {
+		key = w.dd.key(data, v.Kinds)
+		if known, ok := w.dd.get(key); ok {
+			v.Findings, v.SHA256, v.Duplicate = known.findings, known.sha256, true
+			return v
+		}
+	}
 	v.Findings = w.m.Match(data, v.Kinds)
 	if len(v.Findings) > 0 {
 		sum := sha256.Sum256(data)
 		v.SHA256 = hex.EncodeToString(sum[:])
+	}
+	if w.dd != nil {
+		w.dd.put(key, dedupeVal{findings: v.Findings, sha256: v.SHA256})
 	}
 	return v
 }
@@ -186,13 +211,14 @@ var ErrTooBig = errors.New("file larger than the size limit")
 // symlinks, no FIFOs, the same inode the walker saw). Pages that were not
 // in the page cache before are dropped again after reading, so a nightly
 // scan neither evicts a busy server's hot cache nor fills it with cold
-// files; pages that were cached stay cached.
+// files; pages that were cached stay cached. The file is read as it was
+// when opened: bytes appended after its fstat may be missed.
 func (w *worker) read(t walker.Target) ([]byte, error) {
-	f, st, err := safefs.OpenExpect(t.Path, t.Dev, t.Ino)
+	fd, st, err := safefs.OpenExpectFD(t.Path, t.Dev, t.Ino)
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
+	defer unix.Close(fd)
 	size := st.Size
 	if w.maxSize > 0 && size > w.maxSize {
 		return nil, fmt.Errorf("%s: %w (%d bytes)", t.Path, ErrTooBig, size)
@@ -204,26 +230,30 @@ func (w *worker) read(t walker.Target) ([]byte, error) {
 	buf := w.buf[:cap(w.buf)]
 	// A first read that succeeds only from the page cache tells what was
 	// cached: everything after its end was not.
-	n := safefs.ReadCached(f, buf[:want])
+	n := safefs.ReadCachedFD(fd, buf[:want], 0)
 	cachedEnd := int64(n)
-	for {
+	for int64(n) != size {
 		if n == len(buf) { // the file grew since fstat
 			if w.maxSize > 0 && int64(n) > w.maxSize {
 				break
 			}
 			buf = append(buf, make([]byte, len(buf))...)
+			buf = buf[:cap(buf)]
 		}
-		m, err := f.ReadAt(buf[n:], int64(n))
-		n += m
-		if err == io.EOF || (err == nil && m == 0) {
-			break
+		m, err := unix.Pread(fd, buf[n:], int64(n))
+		if err == unix.EINTR {
+			continue
 		}
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", t.Path, err)
+			return nil, &os.PathError{Op: "read", Path: t.Path, Err: err}
 		}
+		if m == 0 {
+			break
+		}
+		n += m
 	}
 	if cachedEnd < int64(n) {
-		safefs.DropCacheFrom(f, cachedEnd)
+		safefs.DropCacheFD(fd, cachedEnd)
 	}
 	w.buf = buf[:0]
 	if w.maxSize > 0 && int64(n) > w.maxSize {

@@ -195,3 +195,61 @@ type sinkFunc func(*Verdict)
 
 func (f sinkFunc) Verdict(v *Verdict) { f(v) }
 func (f sinkFunc) Skip(walker.Skip)   {}
+
+// countingMatcher counts the buffers it is asked to match.
+type countingMatcher struct {
+	fakeMatcher
+	mu sync.Mutex
+	n  int
+}
+
+func (c *countingMatcher) Match(buf []byte, k signatures.Kind) []matcher.Finding {
+	c.mu.Lock()
+	c.n++
+	c.mu.Unlock()
+	return c.fakeMatcher.Match(buf, k)
+}
+
+func TestDedupeMatchesIdenticalContentOnce(t *testing.T) {
+	files := map[string]string{}
+	for i := 0; i < 30; i++ {
+		files[fmt.Sprintf("u%d/wp/index.php", i)] = "<?php BAD core"
+		files[fmt.Sprintf("u%d/wp/load.php", i)] = "<?php clean core"
+	}
+	files["u0/readme.txt"] = "<?php clean core" // same bytes, other name: same kinds (content says PHP)
+	files["u0/notes.txt"] = "plain BAD text"
+	files["u0/notes.php"] = "plain BAD text" // same bytes, other kinds
+	root := tree(t, files)
+	m := &countingMatcher{fakeMatcher: fakeMatcher{&signatures.Rule{ID: "X"}}}
+	c := &collect{}
+	if err := Run(context.Background(), Config{Matcher: m, Workers: 1}, Inputs{Roots: []string{root}}, c); err != nil {
+		t.Fatal(err)
+	}
+	if m.n != 4 {
+		t.Errorf("matched %d buffers, want 4 distinct (content, kinds)", m.n)
+	}
+	infected, dups := 0, 0
+	for _, v := range c.verdicts {
+		if v.Infected() {
+			infected++
+			if len(v.SHA256) != 64 {
+				t.Errorf("%s: duplicate lost its sha256", v.Target.Path)
+			}
+		}
+		if v.Duplicate {
+			dups++
+		}
+	}
+	if infected != 32 || dups != len(files)-4 {
+		t.Errorf("infected %d (want 32), duplicates %d (want %d)", infected, dups, len(files)-4)
+	}
+	// Off: every file matched.
+	m.n = 0
+	c = &collect{}
+	if err := Run(context.Background(), Config{Matcher: m, Workers: 2, Dedupe: -1}, Inputs{Roots: []string{root}}, c); err != nil {
+		t.Fatal(err)
+	}
+	if m.n != len(files) {
+		t.Errorf("dedupe off: matched %d, want %d", m.n, len(files))
+	}
+}

@@ -39,6 +39,7 @@ type scanOptions struct {
 	quiet         bool
 	verbose       bool
 	cpuProfile    string
+	noDedupe      bool
 
 	// Remediation (a later stage; refused until then).
 	quarantine  string
@@ -120,6 +121,8 @@ func (o *scanOptions) AddFlags(cmd *cobra.Command) {
 	fs.BoolVarP(&o.verbose, "verbose", "v", false, "log each skipped or unreadable file on stderr")
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile to `FILE` (for benchmarking)")
 	_ = fs.MarkHidden("cpuprofile")
+	fs.BoolVar(&o.noDedupe, "no-dedupe", false, "match every file even when an identical one was matched already (for benchmarking)")
+	_ = fs.MarkHidden("no-dedupe")
 
 	fs.StringVarP(&o.quarantine, "quarantine", "q", "", "move infected files to `DIR` (default "+defaultQuarantineDir+"); not available yet")
 	fs.Lookup("quarantine").NoOptDefVal = defaultQuarantineDir
@@ -232,7 +235,11 @@ func runScan(ctx context.Context, e *env, o *scanOptions, args []string) error {
 	prog := newProgress(e, o.noProgress)
 	sink := &scanSink{w: w, out: out, log: log, prog: prog, verbose: o.verbose}
 	sink.sum.Unreadable = int64(missing)
-	err = scan.Run(ctx, scan.Config{Matcher: eng, Workers: o.jobs, Walk: wopts, Log: log}, in, sink)
+	cfg := scan.Config{Matcher: eng, Workers: o.jobs, Walk: wopts, Log: log}
+	if o.noDedupe {
+		cfg.Dedupe = -1
+	}
+	err = scan.Run(ctx, cfg, in, sink)
 	prog.finish()
 	if ferr := out.Flush(); ferr != nil && sink.writeErr == nil {
 		sink.writeErr = ferr
