@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/spamgear/spamgear/matcher"
+	"github.com/spamgear/spamgear/signatures"
 )
 
 func newRulesCommand(e *env) *cobra.Command {
@@ -67,7 +68,7 @@ func newRulesCommand(e *env) *cobra.Command {
 				for _, l := range r.Literals {
 					text := string(l.Text)
 					if l.NoCase {
-						text = strings.ToLower(text)
+						text = string(signatures.FoldASCII(l.Text))
 					}
 					if seen[text] || strings.ContainsAny(text, "\n\r") {
 						continue
