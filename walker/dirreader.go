@@ -36,12 +36,13 @@ func (r *reader) readDir(ctx context.Context, job dirJob) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		r.ents, err = readDirents(fd, r.buf, r.ents[:0])
+		var eof bool
+		r.ents, eof, err = readDirents(fd, r.buf, r.ents[:0])
 		if err != nil {
 			w.skip(Skip{Path: job.path, Reason: SkipError, Err: &os.PathError{Op: "getdents", Path: job.path, Err: err}})
 			return nil
 		}
-		if len(r.ents) == 0 {
+		if eof {
 			return nil
 		}
 		for i := range r.ents {

@@ -22,22 +22,26 @@ const (
 )
 
 // readDirents reads the next batch of entries of the directory open at fd
-// into buf and appends them to ents, without "." and "..". It returns
-// ents unchanged at the end of the directory.
-func readDirents(fd int, buf []byte, ents []dirent) ([]dirent, error) {
+// into buf and appends them to ents, without "." and "..". eof is true only
+// when getdents returned nothing: a batch can hold no entry worth keeping
+// (ext4 may return "." and ".." alone while it waits for a cold directory
+// block), which is not the end of the directory.
+func readDirents(fd int, buf []byte, ents []dirent) (_ []dirent, eof bool, err error) {
 	var n int
 	for {
-		var err error
 		n, err = unix.Getdents(fd, buf)
 		if err == unix.EINTR {
 			continue
 		}
 		if err != nil {
-			return ents, err
+			return ents, false, err
 		}
 		break
 	}
-	return parseDirents(buf[:n], ents), nil
+	if n == 0 {
+		return ents, true, nil
+	}
+	return parseDirents(buf[:n], ents), false, nil
 }
 
 // parseDirents decodes a getdents64 buffer. Names are copied byte for byte:
