@@ -6,15 +6,24 @@
 // and the banners and markers of well-known shells, uploaders and mailers.
 // Every rule carries true- and false-positive snippets that are checked when
 // the files are parsed.
+//
+// The binary embeds the rule files gzip-compressed (embedded/, made by
+// go generate from the *.toml files here), so that shellscan does not find
+// its own rules' snippets when it scans the directory it is installed in.
 package sigs
 
 import (
+	"bytes"
+	"compress/gzip"
 	"embed"
+	"io"
 
 	"github.com/spamgear/spamgear/signatures"
 )
 
-//go:embed *.toml
+//go:generate go run gen_embedded.go
+
+//go:embed embedded/*.toml.gz
 var files embed.FS
 
 // fileOrder is the fixed load order of the embedded rule files.
@@ -29,13 +38,26 @@ var fileOrder = []string{
 func Sources() []signatures.Source {
 	out := make([]signatures.Source, 0, len(fileOrder))
 	for _, name := range fileOrder {
-		data, err := files.ReadFile(name)
+		data, err := readEmbedded(name)
 		if err != nil {
-			// The file list and the embed pattern are checked by the
+			// The file list and the embedded copies are checked by the
 			// package's tests; a missing file is a build mistake.
-			panic("sigs: embedded rule file missing: " + name)
+			panic("sigs: embedded rule file " + name + ": " + err.Error())
 		}
 		out = append(out, signatures.Source{Name: "embedded:" + name, Format: signatures.FormatTOML, Data: data})
 	}
 	return out
+}
+
+// readEmbedded returns the decompressed embedded copy of a rule file.
+func readEmbedded(name string) ([]byte, error) {
+	gz, err := files.ReadFile("embedded/" + name + ".gz")
+	if err != nil {
+		return nil, err
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(gz))
+	if err != nil {
+		return nil, err
+	}
+	return io.ReadAll(zr)
 }

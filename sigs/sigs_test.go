@@ -71,6 +71,21 @@ func TestSources(t *testing.T) {
 	}
 }
 
+// TestEmbeddedUpToDate: the binary embeds compressed copies of the rule
+// files; they must be the files in this directory.
+func TestEmbeddedUpToDate(t *testing.T) {
+	for _, src := range sigs.Sources() {
+		name := strings.TrimPrefix(src.Name, "embedded:")
+		disk, err := os.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(disk, src.Data) {
+			t.Errorf("sigs/%s differs from its embedded copy: run 'go generate ./sigs'", name)
+		}
+	}
+}
+
 func TestRegistry(t *testing.T) {
 	set := loadSet(t)
 	if set.Len() == 0 {

@@ -283,3 +283,16 @@ func TestDisableRule(t *testing.T) {
 		t.Errorf("exit %d stdout %q stderr %s", r.code, r.stdout, r.stderr)
 	}
 }
+
+// TestOwnBinaryIsClean: the binary embeds the rules, test snippets and all;
+// scanning the directory shellscan is installed in must not find them.
+func TestOwnBinaryIsClean(t *testing.T) {
+	exe, err := os.Executable()
+	if err != nil {
+		t.Skip(err)
+	}
+	r := runCLI(t, "", "--data-dir", "", "--no-progress", exe)
+	if r.code != exitClean {
+		t.Errorf("exit %d scanning the test binary:\n%s%s", r.code, r.stdout, r.stderr)
+	}
+}
