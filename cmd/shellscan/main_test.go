@@ -296,3 +296,21 @@ func TestOwnBinaryIsClean(t *testing.T) {
 		t.Errorf("exit %d scanning the test binary:\n%s%s", r.code, r.stdout, r.stderr)
 	}
 }
+
+func TestRulesSubcommands(t *testing.T) {
+	_, rules := fixture(t)
+	r := runCLI(t, "", "rules", "check", "--no-default-rules", "--data-dir", "", "--sigs", rules)
+	if r.code != exitClean || !strings.Contains(r.stdout, "version ") || !strings.Contains(r.stdout, "1 rules") {
+		t.Errorf("check: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	r = runCLI(t, "", "rules", "list", "--no-default-rules", "--data-dir", "", "--sigs", rules)
+	if r.stdout != "T.Marker\tRULES\tshell\tphp\tTest.Marker\n" {
+		t.Errorf("list: %q", r.stdout)
+	}
+	bad := filepath.Join(t.TempDir(), "fingerprints.txt")
+	write(t, bad, "ok literal here\nab\n")
+	r = runCLI(t, "", "rules", "check", "--data-dir", "", "--sigs", bad)
+	if r.code != exitUsage || !strings.Contains(r.stderr, bad+":2:") {
+		t.Errorf("bad file: exit %d stderr %q", r.code, r.stderr)
+	}
+}

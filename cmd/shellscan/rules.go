@@ -23,27 +23,19 @@ func newRulesCommand(e *env) *cobra.Command {
 		Use:   "list",
 		Short: "Print one line per rule: ID, engine, category, kinds, signature name",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			set, err := o.load()
-			if err != nil {
-				return &exitError{code: exitUsage, err: err}
-			}
+		RunE: withRules(o, func(set *signatures.Set) error {
 			w := bufio.NewWriter(e.stdout)
 			for _, r := range set.Rules() {
 				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", r.ID, r.Engine, r.Category, r.Kinds, r.Name)
 			}
 			return w.Flush()
-		},
+		}),
 	})
 	cmd.AddCommand(&cobra.Command{
 		Use:   "check",
 		Short: "Load the rules, print the set's version and counts; exit 2 with FILE:LINE on a bad file",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			set, err := o.load()
-			if err != nil {
-				return &exitError{code: exitUsage, err: err}
-			}
+		RunE: withRules(o, func(set *signatures.Set) error {
 			st := matcher.New(set, matcher.Options{}).Stats()
 			for _, s := range set.Sources() {
 				fmt.Fprintf(e.stdout, "%s (%s): %d rules\n", s.Name, s.Format, s.Rules)
@@ -51,17 +43,13 @@ func newRulesCommand(e *env) *cobra.Command {
 			fmt.Fprintf(e.stdout, "version %s: %d rules, %d distinct literals (%d in the automaton with %d states, sampler bands %v with strides %v), %d rules without literals\n",
 				set.Version(), set.Len(), st.Literals, st.Literals-sum(st.SamplerLiterals), st.DFAStates, st.SamplerLiterals, st.SamplerSteps, st.AlwaysRules)
 			return nil
-		},
+		}),
 	})
 	cmd.AddCommand(&cobra.Command{
 		Use:   "literals",
 		Short: "Print every prefilter literal, one per line (case-insensitive ones lower-cased), e.g. for rg -F -f",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			set, err := o.load()
-			if err != nil {
-				return &exitError{code: exitUsage, err: err}
-			}
+		RunE: withRules(o, func(set *signatures.Set) error {
 			w := bufio.NewWriter(e.stdout)
 			seen := map[string]bool{}
 			for _, r := range set.Rules() {
@@ -78,9 +66,21 @@ func newRulesCommand(e *env) *cobra.Command {
 				}
 			}
 			return w.Flush()
-		},
+		}),
 	})
 	return cmd
+}
+
+// withRules loads the rule set for a subcommand; a bad rule file is a
+// configuration error (exit 2).
+func withRules(o *ruleOptions, run func(*signatures.Set) error) func(*cobra.Command, []string) error {
+	return func(*cobra.Command, []string) error {
+		set, err := o.load()
+		if err != nil {
+			return &exitError{code: exitUsage, err: err}
+		}
+		return run(set)
+	}
 }
 
 func sum(xs []int) int {
