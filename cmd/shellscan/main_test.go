@@ -314,3 +314,17 @@ func TestRulesSubcommands(t *testing.T) {
 		t.Errorf("bad file: exit %d stderr %q", r.code, r.stderr)
 	}
 }
+
+func TestInterruptedExits130(t *testing.T) {
+	root, rules := fixture(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	var out, errb bytes.Buffer
+	e := &env{stdin: strings.NewReader(""), stdout: &out, stderr: &errb}
+	if code := run(ctx, e, append(baseArgs(rules), root)); code != exitInterrupted {
+		t.Errorf("exit %d, want 130; stderr %s", code, errb.String())
+	}
+	if !strings.Contains(errb.String(), "(interrupted)") {
+		t.Errorf("summary does not say interrupted: %s", errb.String())
+	}
+}
