@@ -92,6 +92,7 @@ type jsonFinding struct {
 	Engine      string `json:"engine"`
 	SignatureID string `json:"signature_id"`
 	Signature   string `json:"signature"`
+	Description string `json:"description,omitempty"`
 	Category    string `json:"category"`
 	Severity    string `json:"severity"`
 	Offset      int    `json:"offset"`
@@ -107,7 +108,7 @@ func (j JSON) Write(v *scan.Verdict, action string) error {
 	for _, f := range v.Findings {
 		rec := jsonFinding{
 			Path: v.Target.Path, Size: v.Size, SHA256: v.SHA256,
-			Engine: f.Rule.Engine, SignatureID: f.Rule.ID, Signature: f.Rule.Name,
+			Engine: f.Rule.Engine, SignatureID: f.Rule.ID, Signature: f.Rule.Name, Description: f.Rule.Description,
 			Category: f.Rule.Category.String(), Severity: f.Rule.Severity.String(),
 			Offset: f.Offset, Line: f.Line, Snippet: f.Snippet, Action: action,
 		}

@@ -102,12 +102,14 @@ type Literal struct {
 
 // Rule is one compiled signature. Rules are immutable once part of a Set.
 type Rule struct {
-	ID       string // unique within a Set, e.g. "SG.PHP.EvalRequest", "PHP.Finger.3"
-	Name     string // signature name printed in reports
-	Engine   string // EngineRules, EngineCustom or EngineDetector
-	Source   string // "FILE:LINE" the rule came from
-	Category Category
-	Severity Severity
+	ID   string // unique within a Set, e.g. "SG.PHP.EvalRequest", "PHP.Finger.3"
+	Name string // signature name printed in reports
+	// Description says in a sentence what the rule finds.
+	Description string
+	Engine      string // EngineRules, EngineCustom or EngineDetector
+	Source      string // "FILE:LINE" the rule came from
+	Category    Category
+	Severity    Severity
 	// Literals: a rule is a candidate when any of them occurs. A rule with
 	// no literals is a candidate for every file of its kinds (regex only).
 	Literals []Literal

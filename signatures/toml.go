@@ -18,6 +18,7 @@ type tomlFile struct {
 type tomlRule struct {
 	ID             string   `toml:"id"`
 	Name           string   `toml:"name"`
+	Description    string   `toml:"description"`
 	Category       string   `toml:"category"`
 	Severity       string   `toml:"severity"`
 	Literals       []string `toml:"literals"`
@@ -86,7 +87,7 @@ func (tr tomlRule) compile() (*Rule, error) {
 	if !validID.MatchString(tr.ID) {
 		return nil, fmt.Errorf("id %q must be letters, digits, '.', '_' or '-'", tr.ID)
 	}
-	r := &Rule{ID: tr.ID, Name: tr.Name, Engine: EngineRules, Severity: SeverityHigh, Window: tr.Window, Boundary: tr.Boundary}
+	r := &Rule{ID: tr.ID, Name: tr.Name, Description: tr.Description, Engine: EngineRules, Severity: SeverityHigh, Window: tr.Window, Boundary: tr.Boundary}
 	if r.Name == "" {
 		r.Name = tr.ID
 	}

@@ -102,8 +102,11 @@ func TestRegistry(t *testing.T) {
 		if !strings.HasPrefix(r.ID, "SG.") {
 			t.Errorf("%s: default rule IDs start with SG.", r.ID)
 		}
-		if r.Name == "" || r.Name == r.ID {
-			t.Errorf("%s: needs a descriptive name", r.ID)
+		if len(r.Description) < 10 {
+			t.Errorf("%s: needs a description", r.ID)
+		}
+		if r.Name != r.ID {
+			t.Errorf("%s: printed name %q: default rules print their ID", r.ID, r.Name)
 		}
 		if !validCategory[r.Category] {
 			t.Errorf("%s: bad category %v", r.ID, r.Category)

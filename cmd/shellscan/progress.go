@@ -19,7 +19,6 @@ func newProgress(e *env, disabled bool) *progress {
 	bar := progressbar.NewOptions64(-1,
 		progressbar.OptionSetWriter(e.stderr),
 		progressbar.OptionSetDescription("scanning"),
-		progressbar.OptionShowBytes(true),
 		progressbar.OptionShowCount(),
 		progressbar.OptionSetItsString("files"),
 		progressbar.OptionThrottle(200*time.Millisecond),
@@ -29,7 +28,7 @@ func newProgress(e *env, disabled bool) *progress {
 	return &progress{bar: bar}
 }
 
-func (p *progress) add(n int64) {
+func (p *progress) add() {
 	if p.bar != nil {
 		_ = p.bar.Add64(1)
 	}

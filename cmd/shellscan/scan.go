@@ -278,7 +278,7 @@ type scanSink struct {
 
 func (s *scanSink) Verdict(v *scan.Verdict) {
 	s.sum.AddVerdict(v)
-	s.prog.add(v.Size)
+	s.prog.add()
 	if v.Err != nil {
 		s.log.Debug("not scanned", "path", report.EscapePath(v.Target.Path), "err", v.Err)
 		if !errors.Is(v.Err, os.ErrNotExist) && !errors.Is(v.Err, scan.ErrTooBig) {
