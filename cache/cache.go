@@ -1,0 +1,348 @@
+// Package cache is shellscan's memory between runs, in one bbolt file: the
+// stat tuple and verdict of every scanned file under the signature set that
+// judged it, verdicts by content (SHA-256), and when each root was last
+// scanned successfully. A file whose stat tuple matches a clean entry under
+// the current signature set is skipped without being opened.
+//
+// Only what was actually scanned is ever written, and every write is a
+// whole bbolt transaction, so a crash or kill -9 at any moment leaves a
+// cache that opens and never marks an unscanned file clean.
+package cache
+
+import (
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+	bolterrors "go.etcd.io/bbolt/errors"
+)
+
+// schema is the layout version; a cache of another schema is rebuilt.
+const schema = "1"
+
+var (
+	bucketMeta    = []byte("meta")
+	bucketFiles   = []byte("files")
+	bucketContent = []byte("content")
+	bucketRoots   = []byte("roots")
+	keySchema     = []byte("schema")
+)
+
+// ErrLocked means another shellscan holds the cache.
+var ErrLocked = errors.New("cache is in use by another shellscan")
+
+// DefaultLockWait is how long Open waits for another run to release the cache.
+const DefaultLockWait = 10 * time.Second
+
+// Options configure Open.
+type Options struct {
+	// SigVersion is the version of the signature set in force: entries
+	// judged under another version are stale.
+	SigVersion string
+	// LockWait bounds the wait for another run (default DefaultLockWait).
+	LockWait time.Duration
+	// Log receives warnings (a corrupt cache moved aside); nil discards.
+	Log *slog.Logger
+	// Now is the clock (tests); nil means time.Now.
+	Now func() time.Time
+}
+
+// Cache is an open cache file. Lookups are safe for concurrent use; writes
+// go through one batched writer (see Put).
+type Cache struct {
+	db     *bolt.DB
+	path   string
+	sigver [8]byte
+	now    func() time.Time
+	w      *writer
+}
+
+// DefaultPath is /var/cache/shellscan/cache.db for root, else the user's
+// cache directory.
+func DefaultPath() string {
+	if os.Geteuid() == 0 {
+		return "/var/cache/shellscan/cache.db"
+	}
+	if dir, err := os.UserCacheDir(); err == nil {
+		return filepath.Join(dir, "shellscan", "cache.db")
+	}
+	return filepath.Join(os.TempDir(), fmt.Sprintf("shellscan-%d", os.Getuid()), "cache.db")
+}
+
+// Open opens or creates the cache at path. A second run on the same file
+// waits up to LockWait, then fails with an error wrapping ErrLocked that
+// names the other run. A file that is not a valid cache is moved aside
+// (PATH.corrupt-TIME) with a warning and a new one is made.
+func Open(path string, opts Options) (*Cache, error) {
+	if opts.LockWait <= 0 {
+		opts.LockWait = DefaultLockWait
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	log := opts.Log
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, fmt.Errorf("cache: %w", err)
+	}
+	if st, err := os.Lstat(path); err == nil && !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("cache %s: not a regular file (%s)", path, st.Mode().Type())
+	}
+	db, err := openChecked(path, opts.LockWait)
+	if errors.Is(err, bolterrors.ErrTimeout) {
+		return nil, fmt.Errorf("cache %s: %w (%s); waited %s", path, ErrLocked, owner(path), opts.LockWait)
+	}
+	if err != nil {
+		aside := fmt.Sprintf("%s.corrupt-%s", path, opts.Now().UTC().Format("20060102T150405"))
+		log.Warn("cache file is damaged: moved aside, starting a new cache", "path", path, "moved_to", aside, "err", err)
+		if rerr := os.Rename(path, aside); rerr != nil {
+			return nil, fmt.Errorf("cache %s is damaged (%v) and cannot be moved aside: %w", path, err, rerr)
+		}
+		if db, err = openChecked(path, opts.LockWait); err != nil {
+			return nil, fmt.Errorf("cache %s: %w", path, err)
+		}
+	}
+	c := &Cache{db: db, path: path, now: opts.Now}
+	copy(c.sigver[:], versionBytes(opts.SigVersion))
+	writeOwner(path, opts.Now())
+	c.w = newWriter(c)
+	return c, nil
+}
+
+// openChecked opens the bolt file and makes sure its buckets are there and
+// of our schema; a schema mismatch empties the cache.
+func openChecked(path string, wait time.Duration) (db *bolt.DB, err error) {
+	db, err = bolt.Open(path, 0o600, &bolt.Options{Timeout: wait, NoFreelistSync: true, FreelistType: bolt.FreelistMapType})
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		// bbolt panics on some damaged pages: that is a damaged cache.
+		if r := recover(); r != nil {
+			err = fmt.Errorf("damaged: %v", r)
+		}
+		if err != nil {
+			db.Close()
+			db = nil
+		}
+	}()
+	err = db.Update(func(tx *bolt.Tx) error {
+		meta := tx.Bucket(bucketMeta)
+		if meta != nil && string(meta.Get(keySchema)) != schema {
+			for _, b := range [][]byte{bucketMeta, bucketFiles, bucketContent, bucketRoots} {
+				if tx.Bucket(b) != nil {
+					if err := tx.DeleteBucket(b); err != nil {
+						return err
+					}
+				}
+			}
+			meta = nil
+		}
+		for _, b := range [][]byte{bucketMeta, bucketFiles, bucketContent, bucketRoots} {
+			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
+				return err
+			}
+		}
+		if meta == nil {
+			return tx.Bucket(bucketMeta).Put(keySchema, []byte(schema))
+		}
+		return nil
+	})
+	return db, err
+}
+
+// owner describes the run holding the cache, from its owner file.
+func owner(path string) string {
+	b, err := os.ReadFile(path + ".owner")
+	if err != nil {
+		return "another shellscan holds its lock"
+	}
+	return "held by " + strings.TrimSpace(string(b))
+}
+
+// writeOwner records who holds the cache, for the message a second run prints.
+func writeOwner(path string, now time.Time) {
+	info := fmt.Sprintf("pid %d, started %s: %s", os.Getpid(), now.Format(time.RFC3339), strings.Join(os.Args, " "))
+	_ = os.WriteFile(path+".owner", []byte(info+"\n"), 0o600)
+}
+
+// versionBytes packs a signature-set version (hex) into 8 bytes.
+func versionBytes(v string) []byte {
+	b, err := hex.DecodeString(v)
+	if err != nil || len(b) < 8 {
+		sum := make([]byte, 8)
+		copy(sum, v)
+		return sum
+	}
+	return b[:8]
+}
+
+// Path is the cache file's path.
+func (c *Cache) Path() string { return c.path }
+
+// Close flushes pending writes and closes the file.
+func (c *Cache) Close() error {
+	werr := c.w.close()
+	_ = os.Remove(c.path + ".owner")
+	if err := c.db.Close(); err != nil {
+		return err
+	}
+	return werr
+}
+
+// Verdict is what a scan concluded about a file.
+type Verdict uint8
+
+// Verdicts.
+const (
+	Clean Verdict = iota + 1
+	Infected
+)
+
+// FileState is the stat tuple the cache compares.
+type FileState struct {
+	Dev, Ino     uint64
+	Size         int64
+	Mtime, Ctime int64 // unix ns
+}
+
+// record layout: dev, ino, size, mtime, ctime (8 bytes each), signature
+// version (8), verdict (1).
+const recordLen = 5*8 + 8 + 1
+
+func encodeRecord(st FileState, sigver [8]byte, v Verdict) []byte {
+	b := make([]byte, recordLen)
+	binary.LittleEndian.PutUint64(b[0:], st.Dev)
+	binary.LittleEndian.PutUint64(b[8:], st.Ino)
+	binary.LittleEndian.PutUint64(b[16:], uint64(st.Size))
+	binary.LittleEndian.PutUint64(b[24:], uint64(st.Mtime))
+	binary.LittleEndian.PutUint64(b[32:], uint64(st.Ctime))
+	copy(b[40:48], sigver[:])
+	b[48] = byte(v)
+	return b
+}
+
+// IsClean reports whether path was judged clean under the current
+// signature set with exactly this stat tuple: then it need not be opened.
+func (c *Cache) IsClean(path string, st FileState) bool {
+	clean := false
+	_ = c.db.View(func(tx *bolt.Tx) error {
+		v := tx.Bucket(bucketFiles).Get([]byte(path))
+		if len(v) != recordLen {
+			return nil
+		}
+		want := encodeRecord(st, c.sigver, Clean)
+		clean = string(v) == string(want)
+		return nil
+	})
+	return clean
+}
+
+// ContentClean reports whether content with this SHA-256 was judged clean
+// under the current signature set.
+func (c *Cache) ContentClean(sha [32]byte) bool {
+	clean := false
+	_ = c.db.View(func(tx *bolt.Tx) error {
+		v := tx.Bucket(bucketContent).Get(sha[:])
+		clean = len(v) == 9 && string(v[:8]) == string(c.sigver[:]) && Verdict(v[8]) == Clean
+		return nil
+	})
+	return clean
+}
+
+// Put records a scanned file's verdict (and its content's, when sha is
+// not nil) through the batched writer.
+func (c *Cache) Put(path string, st FileState, sha *[32]byte, v Verdict) {
+	op := writeOp{key: []byte(path), rec: encodeRecord(st, c.sigver, v)}
+	if sha != nil {
+		op.sha = sha[:]
+		op.content = append(append([]byte{}, c.sigver[:]...), byte(v))
+	}
+	c.w.put(op)
+}
+
+// RootScan is the record of a root's last successful scan.
+type RootScan struct {
+	Start, End time.Time
+	Files      int64
+}
+
+// LastScan returns the last successful scan of root, if any.
+func (c *Cache) LastScan(root string) (RootScan, bool) {
+	var rs RootScan
+	ok := false
+	_ = c.db.View(func(tx *bolt.Tx) error {
+		v := tx.Bucket(bucketRoots).Get([]byte(root))
+		if len(v) != 24 {
+			return nil
+		}
+		rs.Start = time.Unix(0, int64(binary.LittleEndian.Uint64(v[0:])))
+		rs.End = time.Unix(0, int64(binary.LittleEndian.Uint64(v[8:])))
+		rs.Files = int64(binary.LittleEndian.Uint64(v[16:]))
+		ok = true
+		return nil
+	})
+	return rs, ok
+}
+
+// RecordScan stores a successful scan of root, after flushing the writer
+// so that the record never precedes the verdicts it vouches for.
+func (c *Cache) RecordScan(root string, rs RootScan) error {
+	if err := c.w.flush(); err != nil {
+		return err
+	}
+	v := make([]byte, 24)
+	binary.LittleEndian.PutUint64(v[0:], uint64(rs.Start.UnixNano()))
+	binary.LittleEndian.PutUint64(v[8:], uint64(rs.End.UnixNano()))
+	binary.LittleEndian.PutUint64(v[16:], uint64(rs.Files))
+	return c.db.Update(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketRoots).Put([]byte(root), v)
+	})
+}
+
+// Stats describes the cache.
+type Stats struct {
+	Path           string
+	SizeBytes      int64
+	Files, Content int
+	Roots          map[string]RootScan
+}
+
+// Stats counts the cache's entries.
+func (c *Cache) Stats() (Stats, error) {
+	if err := c.w.flush(); err != nil {
+		return Stats{}, err
+	}
+	s := Stats{Path: c.path, Roots: map[string]RootScan{}}
+	if st, err := os.Stat(c.path); err == nil {
+		s.SizeBytes = st.Size()
+	}
+	err := c.db.View(func(tx *bolt.Tx) error {
+		s.Files = tx.Bucket(bucketFiles).Stats().KeyN
+		s.Content = tx.Bucket(bucketContent).Stats().KeyN
+		return nil
+	})
+	if err != nil {
+		return s, err
+	}
+	err = c.db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketRoots).ForEach(func(k, _ []byte) error {
+			s.Roots[string(k)] = RootScan{}
+			return nil
+		})
+	})
+	for r := range s.Roots {
+		rs, _ := c.LastScan(r)
+		s.Roots[r] = rs
+	}
+	return s, err
+}
