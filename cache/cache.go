@@ -121,7 +121,10 @@ func Open(path string, opts Options) (*Cache, error) {
 // openChecked opens the bolt file and makes sure its buckets are there and
 // of our schema; a schema mismatch empties the cache.
 func openChecked(path string, wait time.Duration) (db *bolt.DB, err error) {
-	db, err = bolt.Open(path, 0o600, &bolt.Options{Timeout: wait, NoFreelistSync: true, FreelistType: bolt.FreelistMapType})
+	// NoSync: a cache is not worth an fsync per batch. A kill -9 loses
+	// nothing (the kernel has every write); an OS crash may damage the
+	// file, which the next Open detects and replaces. Close syncs.
+	db, err = bolt.Open(path, 0o600, &bolt.Options{Timeout: wait, NoSync: true, NoFreelistSync: true, FreelistType: bolt.FreelistMapType})
 	if err != nil {
 		return nil, err
 	}
@@ -192,6 +195,9 @@ func (c *Cache) Path() string { return c.path }
 // Close flushes pending writes and closes the file.
 func (c *Cache) Close() error {
 	werr := c.w.close()
+	if err := c.db.Sync(); err != nil && werr == nil {
+		werr = err
+	}
 	_ = os.Remove(c.path + ".owner")
 	if err := c.db.Close(); err != nil {
 		return err
@@ -247,25 +253,33 @@ func (c *Cache) IsClean(path string, st FileState) bool {
 	return clean
 }
 
-// ContentClean reports whether content with this SHA-256 was judged clean
-// under the current signature set.
-func (c *Cache) ContentClean(sha [32]byte) bool {
+// ContentClean reports whether content with this SHA-256, in a file of
+// these kinds (which depend on the file name too), was judged clean under
+// the current signature set.
+func (c *Cache) ContentClean(sha [32]byte, kinds uint16) bool {
 	clean := false
+	want := contentRecord(c.sigver, Clean, kinds)
 	_ = c.db.View(func(tx *bolt.Tx) error {
-		v := tx.Bucket(bucketContent).Get(sha[:])
-		clean = len(v) == 9 && string(v[:8]) == string(c.sigver[:]) && Verdict(v[8]) == Clean
+		clean = string(tx.Bucket(bucketContent).Get(sha[:])) == string(want)
 		return nil
 	})
 	return clean
 }
 
-// Put records a scanned file's verdict (and its content's, when sha is
-// not nil) through the batched writer.
-func (c *Cache) Put(path string, st FileState, sha *[32]byte, v Verdict) {
+// contentRecord is signature version (8), verdict (1), kinds (2).
+func contentRecord(sigver [8]byte, v Verdict, kinds uint16) []byte {
+	b := append(append(make([]byte, 0, 11), sigver[:]...), byte(v), 0, 0)
+	binary.LittleEndian.PutUint16(b[9:], kinds)
+	return b
+}
+
+// Put records a scanned file's verdict, and its content's when sha is not
+// nil, through the batched writer. Put must not be called after Close.
+func (c *Cache) Put(path string, st FileState, sha *[32]byte, kinds uint16, v Verdict) {
 	op := writeOp{key: []byte(path), rec: encodeRecord(st, c.sigver, v)}
 	if sha != nil {
 		op.sha = sha[:]
-		op.content = append(append([]byte{}, c.sigver[:]...), byte(v))
+		op.content = contentRecord(c.sigver, v, kinds)
 	}
 	c.w.put(op)
 }

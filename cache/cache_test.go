@@ -29,8 +29,8 @@ func TestCleanEntriesAndStaleness(t *testing.T) {
 	st := FileState{Dev: 1, Ino: 2, Size: 3, Mtime: 4, Ctime: 5}
 	c := open(t, path, v1)
 	sum := sha256.Sum256([]byte("x"))
-	c.Put("/h/a.php", st, &sum, Clean)
-	c.Put("/h/bad.php", st, nil, Infected)
+	c.Put("/h/a.php", st, &sum, 1, Clean)
+	c.Put("/h/bad.php", st, nil, 1, Infected)
 	if err := c.w.flush(); err != nil {
 		t.Fatal(err)
 	}
@@ -53,7 +53,7 @@ func TestCleanEntriesAndStaleness(t *testing.T) {
 			t.Errorf("%s: IsClean = %v, want %v", tt.name, got, tt.want)
 		}
 	}
-	if !c.ContentClean(sum) || c.ContentClean(sha256.Sum256([]byte("y"))) {
+	if !c.ContentClean(sum, 1) || c.ContentClean(sum, 2) || c.ContentClean(sha256.Sum256([]byte("y")), 1) {
 		t.Error("content verdicts wrong")
 	}
 	if err := c.Close(); err != nil {
@@ -67,7 +67,7 @@ func TestCleanEntriesAndStaleness(t *testing.T) {
 	c.Close()
 	c = open(t, path, v2)
 	defer c.Close()
-	if c.IsClean("/h/a.php", st) || c.ContentClean(sum) {
+	if c.IsClean("/h/a.php", st) || c.ContentClean(sum, 1) {
 		t.Error("entry judged under another signature set still counts as clean")
 	}
 }
@@ -92,7 +92,7 @@ func TestCorruptCacheIsMovedAside(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := open(t, path, v1)
-	c.Put("/x", FileState{}, nil, Clean)
+	c.Put("/x", FileState{}, nil, 0, Clean)
 	if err := c.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -134,7 +134,7 @@ func TestKillDuringBatch(t *testing.T) {
 		}
 		fmt.Println("ready")
 		for i := 0; ; i++ {
-			c.Put(fmt.Sprintf("/h/f%07d.php", i), FileState{Ino: uint64(i), Size: int64(i)}, nil, Clean)
+			c.Put(fmt.Sprintf("/h/f%07d.php", i), FileState{Ino: uint64(i), Size: int64(i)}, nil, 0, Clean)
 		}
 	}
 	if testing.Short() {

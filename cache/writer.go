@@ -1,6 +1,8 @@
 package cache
 
 import (
+	"bytes"
+	"slices"
 	"sync"
 	"time"
 
@@ -65,8 +67,12 @@ func (w *writer) run() {
 		if len(batch) == 0 {
 			return
 		}
+		// Sorted keys touch each page once; a high fill keeps pages full
+		// when bbolt splits them at commit (the default 0.5 halves them).
+		slices.SortFunc(batch, func(a, b writeOp) int { return bytes.Compare(a.key, b.key) })
 		err := w.c.db.Update(func(tx *bolt.Tx) error {
 			files, content := tx.Bucket(bucketFiles), tx.Bucket(bucketContent)
+			files.FillPercent, content.FillPercent = 0.95, 0.95
 			for _, op := range batch {
 				if err := files.Put(op.key, op.rec); err != nil {
 					return err

@@ -17,6 +17,8 @@ import (
 type Summary struct {
 	Files       int64 // files read and matched
 	Duplicates  int64 // files whose content was matched before in the run
+	Unchanged   int64 // files the cache knew clean and unchanged: not read
+	KnownClean  int64 // files read whose content the cache knew clean: not matched
 	Bytes       int64
 	Infected    int64 // files with findings
 	Findings    int64
@@ -32,8 +34,13 @@ func (s *Summary) AddVerdict(v *scan.Verdict) {
 	case v.Err == nil:
 		s.Files++
 		s.Bytes += v.Size
-		if v.Duplicate {
+		switch {
+		case v.Cached:
+			s.Unchanged++
+		case v.Duplicate:
 			s.Duplicates++
+		case v.ContentCached:
+			s.KnownClean++
 		}
 		if v.Infected() {
 			s.Infected++
@@ -77,8 +84,20 @@ func (s *Summary) String(elapsed time.Duration) string {
 	if secs > 0 {
 		rate = float64(s.Bytes) / secs / 1e6
 	}
-	fmt.Fprintf(&sb, "%d files (%s, %d distinct) scanned in %s (%.0f MB/s): %d infected, %d findings",
-		s.Files, humanBytes(s.Bytes), s.Files-s.Duplicates, elapsed.Round(time.Millisecond), rate, s.Infected, s.Findings)
+	fmt.Fprintf(&sb, "%d files", s.Files)
+	if s.Unchanged > 0 {
+		fmt.Fprintf(&sb, " (%d unchanged, not read)", s.Unchanged)
+	}
+	read := s.Files - s.Unchanged
+	fmt.Fprintf(&sb, ", %d read (%s", read, humanBytes(s.Bytes))
+	if s.Duplicates > 0 {
+		fmt.Fprintf(&sb, ", %d duplicates", s.Duplicates)
+	}
+	if s.KnownClean > 0 {
+		fmt.Fprintf(&sb, ", %d known clean", s.KnownClean)
+	}
+	fmt.Fprintf(&sb, ", %d matched) in %s (%.0f MB/s): %d infected, %d findings",
+		read-s.Duplicates-s.KnownClean, elapsed.Round(time.Millisecond), rate, s.Infected, s.Findings)
 	if s.Unreadable > 0 {
 		fmt.Fprintf(&sb, ", %d unreadable", s.Unreadable)
 	}

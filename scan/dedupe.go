@@ -33,7 +33,8 @@ type dedupeKey struct {
 
 type dedupeVal struct {
 	findings []matcher.Finding
-	sha256   string
+	sum      [32]byte // SHA-256, when hasSum
+	hasSum   bool
 }
 
 func newDedupe(max int) *dedupe {

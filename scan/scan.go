@@ -19,6 +19,7 @@ import (
 	"golang.org/x/sync/errgroup"
 	"golang.org/x/sys/unix"
 
+	"github.com/spamgear/spamgear/cache"
 	"github.com/spamgear/spamgear/matcher"
 	"github.com/spamgear/spamgear/safefs"
 	"github.com/spamgear/spamgear/signatures"
@@ -36,6 +37,19 @@ type Verdict struct {
 	// Duplicate is set when the same content was matched earlier in the
 	// run and its result reused.
 	Duplicate bool
+	// Cached is set when the cache knew the file unchanged and clean: it
+	// was not opened (Size is 0, Kinds unknown).
+	Cached bool
+	// ContentCached is set when the file was read but its content was
+	// known clean from an earlier run, so it was not matched.
+	ContentCached bool
+}
+
+// VerdictCache remembers verdicts between runs (package cache).
+type VerdictCache interface {
+	IsClean(path string, st cache.FileState) bool
+	ContentClean(sha [32]byte, kinds uint16) bool
+	Put(path string, st cache.FileState, sha *[32]byte, kinds uint16, v cache.Verdict)
 }
 
 // Infected reports whether the file has findings.
@@ -64,6 +78,9 @@ type Config struct {
 	// Dedupe is how many distinct contents the run remembers, to skip
 	// matching identical files (0: DefaultDedupeEntries; <0: off).
 	Dedupe int
+	// Cache, when set, skips files unchanged since found clean, and
+	// records every verdict.
+	Cache VerdictCache
 }
 
 // queueDepth bounds the channels between stages.
@@ -119,7 +136,7 @@ func Run(ctx context.Context, cfg Config, in Inputs, sink Sink) error {
 	// Workers.
 	for i := 0; i < workers; i++ {
 		g.Go(func() error {
-			w := worker{m: cfg.Matcher, maxSize: cfg.Walk.MaxSize, log: log, dd: dd}
+			w := worker{m: cfg.Matcher, maxSize: cfg.Walk.MaxSize, log: log, dd: dd, cache: cfg.Cache}
 			for t := range targets {
 				v := w.scan(t)
 				select {
@@ -160,6 +177,7 @@ type worker struct {
 	maxSize int64
 	log     *slog.Logger
 	dd      *dedupe // nil: off
+	cache   VerdictCache
 	buf     []byte
 }
 
@@ -177,30 +195,68 @@ func (w *worker) scan(t walker.Target) (v *Verdict) {
 			w.buf = nil
 		}
 	}()
-	data, err := w.read(t)
+	if w.cache != nil && w.cache.IsClean(t.Path, stateOf(t)) {
+		v.Cached = true
+		return v
+	}
+	data, st, err := w.read(t)
 	if err != nil {
 		v.Err = err
 		return v
 	}
 	v.Size = int64(len(data))
 	v.Kinds = matcher.KindsOf(t.Path, data)
-	var key dedupeKey
+	var (
+		key dedupeKey
+		res dedupeVal
+		hit bool
+	)
 	if w.dd != nil {
 		key = w.dd.key(data, v.Kinds)
-		if known, ok := w.dd.get(key); ok {
-			v.Findings, v.SHA256, v.Duplicate = known.findings, known.sha256, true
-			return v
+		res, hit = w.dd.get(key)
+		v.Duplicate = hit
+	}
+	if !hit {
+		if w.cache != nil {
+			res.sum, res.hasSum = sha256.Sum256(data), true
+			v.ContentCached = w.cache.ContentClean(res.sum, uint16(v.Kinds))
+		}
+		if !v.ContentCached {
+			res.findings = w.m.Match(data, v.Kinds)
+		}
+		if len(res.findings) > 0 && !res.hasSum {
+			res.sum, res.hasSum = sha256.Sum256(data), true
+		}
+		if w.dd != nil {
+			w.dd.put(key, res)
 		}
 	}
-	v.Findings = w.m.Match(data, v.Kinds)
+	v.Findings = res.findings
 	if len(v.Findings) > 0 {
-		sum := sha256.Sum256(data)
-		v.SHA256 = hex.EncodeToString(sum[:])
+		v.SHA256 = hex.EncodeToString(res.sum[:])
 	}
-	if w.dd != nil {
-		w.dd.put(key, dedupeVal{findings: v.Findings, sha256: v.SHA256})
+	if w.cache != nil {
+		verdict := cache.Clean
+		if len(v.Findings) > 0 {
+			verdict = cache.Infected
+		}
+		var sum *[32]byte
+		if res.hasSum {
+			sum = &res.sum
+		}
+		w.cache.Put(t.Path, fstatState(&st), sum, uint16(v.Kinds), verdict)
 	}
 	return v
+}
+
+// stateOf is the stat tuple the walker saw.
+func stateOf(t walker.Target) cache.FileState {
+	return cache.FileState{Dev: t.Dev, Ino: t.Ino, Size: t.Size, Mtime: t.Mtime, Ctime: t.Ctime}
+}
+
+// fstatState is the stat tuple of the file as opened.
+func fstatState(st *unix.Stat_t) cache.FileState {
+	return cache.FileState{Dev: uint64(st.Dev), Ino: uint64(st.Ino), Size: st.Size, Mtime: st.Mtim.Nano(), Ctime: st.Ctim.Nano()}
 }
 
 // ErrTooBig is returned for a file that grew past the size limit after it
@@ -213,15 +269,15 @@ var ErrTooBig = errors.New("file larger than the size limit")
 // scan neither evicts a busy server's hot cache nor fills it with cold
 // files; pages that were cached stay cached. The file is read as it was
 // when opened: bytes appended after its fstat may be missed.
-func (w *worker) read(t walker.Target) ([]byte, error) {
+func (w *worker) read(t walker.Target) ([]byte, unix.Stat_t, error) {
 	fd, st, err := safefs.OpenExpectFD(t.Path, t.Dev, t.Ino)
 	if err != nil {
-		return nil, err
+		return nil, st, err
 	}
 	defer unix.Close(fd)
 	size := st.Size
 	if w.maxSize > 0 && size > w.maxSize {
-		return nil, fmt.Errorf("%s: %w (%d bytes)", t.Path, ErrTooBig, size)
+		return nil, st, fmt.Errorf("%s: %w (%d bytes)", t.Path, ErrTooBig, size)
 	}
 	want := int(size) + 1 // one more byte to notice growth
 	if cap(w.buf) < want {
@@ -245,7 +301,7 @@ func (w *worker) read(t walker.Target) ([]byte, error) {
 			continue
 		}
 		if err != nil {
-			return nil, &os.PathError{Op: "read", Path: t.Path, Err: err}
+			return nil, st, &os.PathError{Op: "read", Path: t.Path, Err: err}
 		}
 		if m == 0 {
 			break
@@ -257,7 +313,7 @@ func (w *worker) read(t walker.Target) ([]byte, error) {
 	}
 	w.buf = buf[:0]
 	if w.maxSize > 0 && int64(n) > w.maxSize {
-		return nil, fmt.Errorf("%s: %w (grew while being read)", t.Path, ErrTooBig)
+		return nil, st, fmt.Errorf("%s: %w (grew while being read)", t.Path, ErrTooBig)
 	}
-	return buf[:n], nil
+	return buf[:n], st, nil
 }

@@ -5,6 +5,8 @@ import (
 	"os"
 
 	"golang.org/x/term"
+
+	"github.com/spamgear/spamgear/cache"
 )
 
 // env is the process's outside world, replaceable in tests.
@@ -14,6 +16,7 @@ type env struct {
 	stderr      io.Writer
 	stdinPiped  bool
 	stderrIsTTY bool
+	cachePath   string // default --cache
 }
 
 func defaultEnv() *env {
@@ -21,5 +24,6 @@ func defaultEnv() *env {
 		stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr,
 		stdinPiped:  stdinIsPiped(),
 		stderrIsTTY: term.IsTerminal(int(os.Stderr.Fd())),
+		cachePath:   cache.DefaultPath(),
 	}
 }

@@ -11,6 +11,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/spamgear/spamgear/cache"
 )
 
 // testRule matches a harmless marker string, so tests do not depend on
@@ -34,7 +36,8 @@ type result struct {
 func runCLI(t *testing.T, stdin string, args ...string) result {
 	t.Helper()
 	var out, errb bytes.Buffer
-	e := &env{stdin: strings.NewReader(stdin), stdout: &out, stderr: &errb, stdinPiped: stdin != ""}
+	e := &env{stdin: strings.NewReader(stdin), stdout: &out, stderr: &errb, stdinPiped: stdin != "",
+		cachePath: filepath.Join(t.TempDir(), "cache.db")}
 	code := run(context.Background(), e, args)
 	return result{code, out.String(), errb.String()}
 }
@@ -327,4 +330,59 @@ func TestInterruptedExits130(t *testing.T) {
 	if !strings.Contains(errb.String(), "(interrupted)") {
 		t.Errorf("summary does not say interrupted: %s", errb.String())
 	}
+}
+
+func TestCacheSecondRunReadsNothingButReportsAgain(t *testing.T) {
+	root, rules := fixture(t)
+	cachePath := filepath.Join(t.TempDir(), "cache.db")
+	args := append(baseArgs(rules), "--cache", cachePath, root)
+	first := runCLI(t, "", args...)
+	if first.code != exitFound || !strings.Contains(first.stderr, "3 read") {
+		t.Fatalf("first run: exit %d\n%s", first.code, first.stderr)
+	}
+	second := runCLI(t, "", args...)
+	if second.code != exitFound || sortedLines(second.stdout) != sortedLines(first.stdout) {
+		t.Errorf("second run: exit %d, stdout %q (want the same hits)", second.code, second.stdout)
+	}
+	// The clean file is not read again; the two infected ones are.
+	if !strings.Contains(second.stderr, "1 unchanged, not read") || !strings.Contains(second.stderr, "2 read") {
+		t.Errorf("second run summary: %s", second.stderr)
+	}
+	// Touching the clean file (new ctime) makes it be read again.
+	good := filepath.Join(root, "alice/public_html/good.php")
+	now := time.Now()
+	if err := os.Chtimes(good, now, now); err != nil {
+		t.Fatal(err)
+	}
+	third := runCLI(t, "", args...)
+	if !strings.Contains(third.stderr, "3 read") {
+		t.Errorf("third run summary: %s", third.stderr)
+	}
+	// Other rules: every entry is stale.
+	other := filepath.Join(t.TempDir(), "other.toml")
+	write(t, other, strings.Replace(testRule, "T.Marker", "T.Other", 1))
+	fourth := runCLI(t, "", "--no-default-rules", "--data-dir", "", "--sigs", other, "--cache", cachePath, root)
+	if !strings.Contains(fourth.stderr, "3 read") {
+		t.Errorf("after a rule change: %s", fourth.stderr)
+	}
+}
+
+func TestCacheInUseExits2(t *testing.T) {
+	root, rules := fixture(t)
+	cachePath := filepath.Join(t.TempDir(), "cache.db")
+	c, err := cache.Open(cachePath, cache.Options{SigVersion: "x"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	r := runCLI(t, "", append(baseArgs(rules), "--cache", cachePath, "--cache-wait", "100ms", root)...)
+	if r.code != exitUsage || !strings.Contains(r.stderr, "in use by another shellscan") {
+		t.Errorf("exit %d stderr %s", r.code, r.stderr)
+	}
+}
+
+func sortedLines(s string) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	slices.Sort(lines)
+	return strings.Join(lines, "\n")
 }

@@ -8,6 +8,7 @@ import (
 
 	"log/slog"
 	"os"
+	"path/filepath"
 	"runtime"
 	"runtime/pprof"
 	"time"
@@ -15,6 +16,7 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/sys/unix"
 
+	"github.com/spamgear/spamgear/cache"
 	"github.com/spamgear/spamgear/matcher"
 	"github.com/spamgear/spamgear/report"
 	"github.com/spamgear/spamgear/scan"
@@ -39,6 +41,9 @@ type scanOptions struct {
 	quiet         bool
 	verbose       bool
 	cpuProfile    string
+	cachePath     string
+	noCache       bool
+	cacheWait     time.Duration
 	noDedupe      bool
 
 	// Remediation (a later stage; refused until then).
@@ -96,14 +101,14 @@ func newRootCommand(e *env) *cobra.Command {
 	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
 		return usageErrorf("%v\nTry 'shellscan --help' for more information.", err)
 	})
-	o.AddFlags(cmd)
+	o.AddFlags(cmd, e)
 	cmd.AddCommand(newRulesCommand(e))
 	cmd.CompletionOptions.DisableDefaultCmd = true
 	return cmd
 }
 
 // AddFlags registers the scan options.
-func (o *scanOptions) AddFlags(cmd *cobra.Command) {
+func (o *scanOptions) AddFlags(cmd *cobra.Command, e *env) {
 	fs := cmd.Flags()
 	o.rules.AddFlags(fs)
 	fs.IntVarP(&o.jobs, "jobs", "j", runtime.GOMAXPROCS(0), "number of files scanned in parallel")
@@ -115,6 +120,9 @@ func (o *scanOptions) AddFlags(cmd *cobra.Command) {
 	fs.StringArrayVar(&o.exclude, "exclude", nil, "do not scan files whose name matches `GLOB` (repeatable)")
 	fs.StringVar(&o.mtime, "mtime", "", "only files changed `-N`/+N/N days ago, like find -mtime; the ctime counts too, since mtime can be forged")
 	fs.StringVar(&o.newer, "newer", "", "only files changed after `FILE` was modified, like find -newer (ctime counts too)")
+	fs.StringVar(&o.cachePath, "cache", e.cachePath, "verdict cache `FILE`: files unchanged since found clean under the same rules are not read again")
+	fs.BoolVar(&o.noCache, "no-cache", false, "neither use nor update the verdict cache")
+	fs.DurationVar(&o.cacheWait, "cache-wait", cache.DefaultLockWait, "how long to wait for another shellscan using the cache before giving up (exit 2)")
 	fs.StringVar(&o.format, "format", "text", "output `FORMAT`: text (PATH [ENGINE] [SIGNATURE]) or json (NDJSON)")
 	fs.BoolVar(&o.noProgress, "no-progress", false, "never show the progress bar (it is shown only when stderr is a terminal)")
 	fs.BoolVar(&o.quiet, "quiet", false, "do not print the summary")
@@ -239,7 +247,36 @@ func runScan(ctx context.Context, e *env, o *scanOptions, args []string) error {
 	if o.noDedupe {
 		cfg.Dedupe = -1
 	}
+	var vc *cache.Cache
+	if !o.noCache && o.cachePath != "" {
+		vc, err = cache.Open(o.cachePath, cache.Options{SigVersion: set.Version(), LockWait: o.cacheWait, Log: log})
+		switch {
+		case errors.Is(err, cache.ErrLocked):
+			return &exitError{code: exitUsage, err: err}
+		case err != nil:
+			// A cache that cannot be opened (read-only, no space) costs
+			// speed, not safety: scan everything.
+			log.Warn("scanning without the verdict cache", "err", err)
+		default:
+			cfg.Cache = vc
+		}
+	}
 	err = scan.Run(ctx, cfg, in, sink)
+	if vc != nil {
+		if err == nil { // a complete run: record it for --since-last-scan
+
+			for _, root := range in.Roots {
+				if real, rerr := filepath.EvalSymlinks(root); rerr == nil {
+					if abs, aerr := filepath.Abs(real); aerr == nil {
+						_ = vc.RecordScan(abs, cache.RootScan{Start: start, End: time.Now(), Files: sink.sum.Files})
+					}
+				}
+			}
+		}
+		if cerr := vc.Close(); cerr != nil {
+			log.Warn("verdict cache", "err", cerr)
+		}
+	}
 	prog.finish()
 	if ferr := out.Flush(); ferr != nil && sink.writeErr == nil {
 		sink.writeErr = ferr
