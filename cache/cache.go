@@ -18,6 +18,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -25,13 +26,14 @@ import (
 )
 
 // schema is the layout version; a cache of another schema is rebuilt.
-const schema = "1"
+const schema = "2"
 
 var (
 	bucketMeta    = []byte("meta")
 	bucketFiles   = []byte("files")
 	bucketContent = []byte("content")
 	bucketRoots   = []byte("roots")
+	bucketDirs    = []byte("dirs") // directory path → 4-byte id; files are keyed id+name
 	keySchema     = []byte("schema")
 )
 
@@ -57,6 +59,7 @@ type Options struct {
 // Cache is an open cache file. Lookups are safe for concurrent use; writes
 // go through one batched writer (see Put).
 type Cache struct {
+	dirs   sync.Map // directory path → [4]byte id, for those known to exist in the file
 	db     *bolt.DB
 	path   string
 	sigver [8]byte
@@ -141,7 +144,7 @@ func openChecked(path string, wait time.Duration) (db *bolt.DB, err error) {
 	err = db.Update(func(tx *bolt.Tx) error {
 		meta := tx.Bucket(bucketMeta)
 		if meta != nil && string(meta.Get(keySchema)) != schema {
-			for _, b := range [][]byte{bucketMeta, bucketFiles, bucketContent, bucketRoots} {
+			for _, b := range [][]byte{bucketMeta, bucketFiles, bucketContent, bucketRoots, bucketDirs} {
 				if tx.Bucket(b) != nil {
 					if err := tx.DeleteBucket(b); err != nil {
 						return err
@@ -150,7 +153,7 @@ func openChecked(path string, wait time.Duration) (db *bolt.DB, err error) {
 			}
 			meta = nil
 		}
-		for _, b := range [][]byte{bucketMeta, bucketFiles, bucketContent, bucketRoots} {
+		for _, b := range [][]byte{bucketMeta, bucketFiles, bucketContent, bucketRoots, bucketDirs} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
@@ -242,7 +245,11 @@ func encodeRecord(st FileState, sigver [8]byte, v Verdict) []byte {
 func (c *Cache) IsClean(path string, st FileState) bool {
 	clean := false
 	_ = c.db.View(func(tx *bolt.Tx) error {
-		v := tx.Bucket(bucketFiles).Get([]byte(path))
+		key, ok := c.fileKey(tx, path)
+		if !ok {
+			return nil
+		}
+		v := tx.Bucket(bucketFiles).Get(key)
 		if len(v) != recordLen {
 			return nil
 		}
@@ -276,7 +283,7 @@ func contentRecord(sigver [8]byte, v Verdict, kinds uint16) []byte {
 // Put records a scanned file's verdict, and its content's when sha is not
 // nil, through the batched writer. Put must not be called after Close.
 func (c *Cache) Put(path string, st FileState, sha *[32]byte, kinds uint16, v Verdict) {
-	op := writeOp{key: []byte(path), rec: encodeRecord(st, c.sigver, v)}
+	op := writeOp{path: path, rec: encodeRecord(st, c.sigver, v)}
 	if sha != nil {
 		op.sha = sha[:]
 		op.content = contentRecord(c.sigver, v, kinds)
@@ -359,4 +366,63 @@ func (c *Cache) Stats() (Stats, error) {
 		s.Roots[r] = rs
 	}
 	return s, err
+}
+
+// splitPath cuts a path at its last slash.
+func splitPath(path string) (dir, name string) {
+	i := strings.LastIndexByte(path, '/')
+	switch {
+	case i < 0:
+		return ".", path
+	case i == 0:
+		return "/", path[1:]
+	}
+	return path[:i], path[i+1:]
+}
+
+// fileKey is the files-bucket key of path: its directory's id and its
+// name. Keys of whole paths would repeat every directory name per file and
+// make the cache twice as big. ok is false when the directory has no id yet.
+func (c *Cache) fileKey(tx *bolt.Tx, path string) ([]byte, bool) {
+	dir, name := splitPath(path)
+	var id []byte
+	if v, ok := c.dirs.Load(dir); ok {
+		a := v.([4]byte)
+		id = a[:]
+	} else {
+		id = tx.Bucket(bucketDirs).Get([]byte(dir))
+		if len(id) != 4 {
+			return nil, false
+		}
+		var a [4]byte
+		copy(a[:], id)
+		c.dirs.Store(dir, a)
+	}
+	return append(append(make([]byte, 0, 4+len(name)), id...), name...), true
+}
+
+// fileKeyCreate is fileKey, giving the directory an id when it has none
+// (in a write transaction).
+func (c *Cache) fileKeyCreate(tx *bolt.Tx, path string) ([]byte, error) {
+	if key, ok := c.fileKey(tx, path); ok {
+		return key, nil
+	}
+	dir, name := splitPath(path)
+	dirs := tx.Bucket(bucketDirs)
+	seq, err := dirs.NextSequence()
+	if err != nil {
+		return nil, err
+	}
+	if seq > 1<<32-1 {
+		return nil, fmt.Errorf("more than 2^32 directories")
+	}
+	var a [4]byte
+	binary.BigEndian.PutUint32(a[:], uint32(seq))
+	if err := dirs.Put([]byte(dir), a[:]); err != nil {
+		return nil, err
+	}
+	// Later files of this directory find the id through fileKey (the
+	// transaction sees its own writes), which also remembers it: should
+	// the transaction fail, such entries are only missed, never wrong.
+	return append(append(make([]byte, 0, 4+len(name)), a[:]...), name...), nil
 }

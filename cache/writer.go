@@ -1,8 +1,8 @@
 package cache
 
 import (
-	"bytes"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -18,7 +18,8 @@ const (
 )
 
 type writeOp struct {
-	key, rec     []byte
+	path         string
+	rec          []byte
 	sha, content []byte // content verdict, when sha != nil
 	flushed      chan error
 }
@@ -69,12 +70,16 @@ func (w *writer) run() {
 		}
 		// Sorted keys touch each page once; a high fill keeps pages full
 		// when bbolt splits them at commit (the default 0.5 halves them).
-		slices.SortFunc(batch, func(a, b writeOp) int { return bytes.Compare(a.key, b.key) })
+		slices.SortFunc(batch, func(a, b writeOp) int { return strings.Compare(a.path, b.path) })
 		err := w.c.db.Update(func(tx *bolt.Tx) error {
 			files, content := tx.Bucket(bucketFiles), tx.Bucket(bucketContent)
 			files.FillPercent, content.FillPercent = 0.95, 0.95
 			for _, op := range batch {
-				if err := files.Put(op.key, op.rec); err != nil {
+				key, err := w.c.fileKeyCreate(tx, op.path)
+				if err != nil {
+					return err
+				}
+				if err := files.Put(key, op.rec); err != nil {
 					return err
 				}
 				if op.sha != nil {
