@@ -426,3 +426,68 @@ func (c *Cache) fileKeyCreate(tx *bolt.Tx, path string) ([]byte, error) {
 	// the transaction fail, such entries are only missed, never wrong.
 	return append(append(make([]byte, 0, 4+len(name)), a[:]...), name...), nil
 }
+
+// Prune removes the entries of files for which exists reports false (the
+// file is gone), and directories left without entries. It returns how many
+// file entries it removed.
+func (c *Cache) Prune(exists func(path string) bool) (int, error) {
+	if err := c.w.flush(); err != nil {
+		return 0, err
+	}
+	// Read first, delete after: bbolt cursors must not cross deletions.
+	dirPath := map[[4]byte]string{}
+	var gone [][]byte
+	used := map[[4]byte]bool{}
+	err := c.db.View(func(tx *bolt.Tx) error {
+		if err := tx.Bucket(bucketDirs).ForEach(func(k, v []byte) error {
+			if len(v) == 4 {
+				dirPath[[4]byte(v)] = string(k)
+			}
+			return nil
+		}); err != nil {
+			return err
+		}
+		return tx.Bucket(bucketFiles).ForEach(func(k, _ []byte) error {
+			if len(k) < 4 {
+				gone = append(gone, append([]byte{}, k...))
+				return nil
+			}
+			id := [4]byte(k[:4])
+			dir, ok := dirPath[id]
+			if !ok || !exists(joinPath(dir, string(k[4:]))) {
+				gone = append(gone, append([]byte{}, k...))
+				return nil
+			}
+			used[id] = true
+			return nil
+		})
+	})
+	if err != nil {
+		return 0, err
+	}
+	err = c.db.Update(func(tx *bolt.Tx) error {
+		files, dirs := tx.Bucket(bucketFiles), tx.Bucket(bucketDirs)
+		for _, k := range gone {
+			if err := files.Delete(k); err != nil {
+				return err
+			}
+		}
+		for id, dir := range dirPath {
+			if !used[id] {
+				if err := dirs.Delete([]byte(dir)); err != nil {
+					return err
+				}
+				c.dirs.Delete(dir)
+			}
+		}
+		return nil
+	})
+	return len(gone), err
+}
+
+func joinPath(dir, name string) string {
+	if dir == "/" {
+		return "/" + name
+	}
+	return dir + "/" + name
+}

@@ -179,3 +179,32 @@ func TestKillDuringBatch(t *testing.T) {
 		c.Close()
 	}
 }
+
+func TestPrune(t *testing.T) {
+	c := open(t, filepath.Join(t.TempDir(), "cache.db"), v1)
+	defer c.Close()
+	for _, p := range []string{"/h/a/keep.php", "/h/a/gone.php", "/h/b/gone.php", "/top"} {
+		c.Put(p, FileState{Size: 1}, nil, 0, Clean)
+	}
+	alive := map[string]bool{"/h/a/keep.php": true, "/top": true}
+	n, err := c.Prune(func(p string) bool { return alive[p] })
+	if err != nil || n != 2 {
+		t.Fatalf("Prune = %d, %v; want 2 removed", n, err)
+	}
+	for p := range alive {
+		if !c.IsClean(p, FileState{Size: 1}) {
+			t.Errorf("%s lost", p)
+		}
+	}
+	if c.IsClean("/h/a/gone.php", FileState{Size: 1}) {
+		t.Error("pruned entry still there")
+	}
+	// A directory pruned empty gets a new id when files come back: no mix-up.
+	c.Put("/h/b/new.php", FileState{Size: 2}, nil, 0, Clean)
+	if err := c.w.flush(); err != nil {
+		t.Fatal(err)
+	}
+	if !c.IsClean("/h/b/new.php", FileState{Size: 2}) || c.IsClean("/h/b/gone.php", FileState{Size: 1}) {
+		t.Error("directory re-added wrongly")
+	}
+}

@@ -386,3 +386,20 @@ func sortedLines(s string) string {
 	slices.Sort(lines)
 	return strings.Join(lines, "\n")
 }
+
+func TestCacheSubcommands(t *testing.T) {
+	root, rules := fixture(t)
+	cachePath := filepath.Join(t.TempDir(), "cache.db")
+	runCLI(t, "", append(baseArgs(rules), "--cache", cachePath, root)...)
+	r := runCLI(t, "", "cache", "stats", "--cache", cachePath)
+	if r.code != exitClean || !strings.Contains(r.stdout, "3 files") || !strings.Contains(r.stdout, "root "+root+": last complete scan") {
+		t.Errorf("stats: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	if err := os.Remove(filepath.Join(root, "alice/public_html/good.php")); err != nil {
+		t.Fatal(err)
+	}
+	r = runCLI(t, "", "cache", "prune", "--cache", cachePath)
+	if r.code != exitClean || !strings.Contains(r.stdout, "pruned 1 entries") {
+		t.Errorf("prune: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+}
