@@ -403,3 +403,23 @@ func TestCacheSubcommands(t *testing.T) {
 		t.Errorf("prune: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 }
+
+func TestSinceLastScan(t *testing.T) {
+	root, rules := fixture(t)
+	cachePath := filepath.Join(t.TempDir(), "cache.db")
+	args := append(baseArgs(rules), "--cache", cachePath, "--since-last-scan", root)
+	first := runCLI(t, "", args...)
+	if first.code != exitFound || !strings.Contains(first.stderr, "scanning everything") || !strings.Contains(first.stderr, "3 read") {
+		t.Fatalf("first: exit %d\n%s", first.code, first.stderr)
+	}
+	newbad := filepath.Join(root, "carol", "new.php")
+	write(t, newbad, "<?php spamgear-test-marker(3);")
+	second := runCLI(t, "", args...)
+	if second.code != exitFound || second.stdout != newbad+" [RULES] [Test.Marker]\n" || !strings.Contains(second.stderr, "1 files") {
+		t.Errorf("second: exit %d stdout %q\n%s", second.code, second.stdout, second.stderr)
+	}
+	r := runCLI(t, "x", append(baseArgs(rules), "--since-last-scan")...)
+	if r.code != exitUsage {
+		t.Errorf("stdin with --since-last-scan: exit %d", r.code)
+	}
+}

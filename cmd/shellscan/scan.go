@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/pprof"
+	"slices"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -44,6 +45,7 @@ type scanOptions struct {
 	cachePath     string
 	noCache       bool
 	cacheWait     time.Duration
+	sinceLast     bool
 	noDedupe      bool
 
 	// Remediation (a later stage; refused until then).
@@ -120,6 +122,7 @@ func (o *scanOptions) AddFlags(cmd *cobra.Command, e *env) {
 	fs.StringArrayVar(&o.excludeDirs, "exclude-dir", nil, "do not descend into directories whose name matches `GLOB` (repeatable)")
 	fs.StringArrayVar(&o.exclude, "exclude", nil, "do not scan files whose name matches `GLOB` (repeatable)")
 	fs.StringVar(&o.mtime, "mtime", "", "only files changed `-N`/+N/N days ago, like find -mtime; the ctime counts too, since mtime can be forged")
+	fs.BoolVar(&o.sinceLast, "since-last-scan", false, "only files changed (ctime or mtime) since the start of the last complete scan of the same PATHs, from the cache; a root never scanned completely is scanned whole, so a missed night is caught up")
 	fs.StringVar(&o.newer, "newer", "", "only files changed after `FILE` was modified, like find -newer (ctime counts too)")
 	fs.StringVar(&o.cachePath, "cache", e.cachePath, "verdict cache `FILE`: files unchanged since found clean under the same rules are not read again")
 	fs.BoolVar(&o.noCache, "no-cache", false, "neither use nor update the verdict cache")
@@ -179,6 +182,10 @@ func (o *scanOptions) validate(args []string) error {
 		return usageErrorf("-c/--custom-email is not available yet in this version: nothing was scanned; run without it to report only")
 	case o.jobs < 1:
 		return usageErrorf("-j/--jobs must be at least 1")
+	case o.sinceLast && o.noCache:
+		return usageErrorf("--since-last-scan needs the cache: drop --no-cache")
+	case o.sinceLast && (len(args) == 0 || slices.Contains(args, "-")):
+		return usageErrorf("--since-last-scan needs PATH arguments (the roots whose last scan it looks up), not paths on stdin")
 	case o.format != "text" && o.format != "json":
 		return usageErrorf("--format %q: want text or json", o.format)
 	}
@@ -262,15 +269,26 @@ func runScan(ctx context.Context, e *env, o *scanOptions, args []string) error {
 			cfg.Cache = vc
 		}
 	}
+	if o.sinceLast {
+		if vc == nil {
+			return &exitError{code: exitUsage, err: errors.New("--since-last-scan: the cache could not be opened")}
+		}
+		if since, ok := lastCompleteScan(vc, in.Roots); ok {
+			if t := since.UnixNano(); t > cfg.Walk.ChangedAfter {
+				cfg.Walk.ChangedAfter = t
+			}
+			fmt.Fprintf(e.stderr, "shellscan: files changed since the last complete scan, started %s\n", since.Format(time.RFC3339))
+		} else {
+			fmt.Fprintln(e.stderr, "shellscan: no complete scan of these PATHs recorded yet: scanning everything")
+		}
+	}
 	err = scan.Run(ctx, cfg, in, sink)
 	if vc != nil {
 		if err == nil { // a complete run: record it for --since-last-scan
 
 			for _, root := range in.Roots {
-				if real, rerr := filepath.EvalSymlinks(root); rerr == nil {
-					if abs, aerr := filepath.Abs(real); aerr == nil {
-						_ = vc.RecordScan(abs, cache.RootScan{Start: start, End: time.Now(), Files: sink.sum.Files})
-					}
+				if abs, rerr := realAbs(root); rerr == nil {
+					_ = vc.RecordScan(abs, cache.RootScan{Start: start, End: time.Now(), Files: sink.sum.Files})
 				}
 			}
 		}
@@ -357,4 +375,34 @@ func startCPUProfile(path string) (stop func(), err error) {
 		return nil, err
 	}
 	return func() { pprof.StopCPUProfile(); f.Close() }, nil
+}
+
+// lastCompleteScan is the start of the oldest of the roots' last complete
+// scans; ok is false when a root has none (then everything is scanned).
+func lastCompleteScan(c *cache.Cache, roots []string) (time.Time, bool) {
+	var oldest time.Time
+	for _, root := range roots {
+		abs, err := realAbs(root)
+		if err != nil {
+			return time.Time{}, false
+		}
+		rs, ok := c.LastScan(abs)
+		if !ok {
+			return time.Time{}, false
+		}
+		if oldest.IsZero() || rs.Start.Before(oldest) {
+			oldest = rs.Start
+		}
+	}
+	return oldest, !oldest.IsZero()
+}
+
+// realAbs is the absolute, symlink-free path of a root, as the walker
+// resolves it and the cache records it.
+func realAbs(root string) (string, error) {
+	real, err := filepath.EvalSymlinks(root)
+	if err != nil {
+		return "", err
+	}
+	return filepath.Abs(real)
 }
