@@ -71,12 +71,12 @@ type rawHit struct {
 }
 
 type scratch struct {
-	gen      uint32
-	litStamp []uint32
-	litCount []int32
-	hits     []rawHit
-	dense    []uint32 // rule stamp: rule has a literal past MaxHitsPerLiteral
-	req      []uint32 // rule stamp: one of the rule's Requires literals occurred
+	gen       uint32
+	ruleStamp []uint32
+	ruleCount []int32 // hits kept per rule (valid where ruleStamp is gen)
+	hits      []rawHit
+	dense     []uint32 // rule stamp: rule has a literal past MaxHitsPerLiteral
+	req       []uint32 // rule stamp: one of the rule's Requires literals occurred
 }
 
 // New compiles the prefilter for set.
@@ -147,7 +147,7 @@ func New(set *signatures.Set, opts Options) *Engine {
 	e.dfa = buildFoldDFA(dfaLits)
 	e.buildSamplers(long, longIDs, opts.LongLiteral)
 	e.pool.New = func() any {
-		return &scratch{litStamp: make([]uint32, len(lits)), litCount: make([]int32, len(lits)), dense: make([]uint32, len(e.rules)), req: make([]uint32, len(e.rules))}
+		return &scratch{ruleStamp: make([]uint32, len(e.rules)), ruleCount: make([]int32, len(e.rules)), dense: make([]uint32, len(e.rules)), req: make([]uint32, len(e.rules))}
 	}
 	return e
 }
@@ -194,31 +194,32 @@ func (e *Engine) Match(buf []byte, kinds signatures.Kind) []Finding {
 	defer e.pool.Put(sc)
 	sc.gen++
 	if sc.gen == 0 { // wrapped: reset stamps
-		clear(sc.litStamp)
+		clear(sc.ruleStamp)
 		clear(sc.dense)
 		clear(sc.req)
 		sc.gen = 1
 	}
 	sc.hits = sc.hits[:0]
 	record := func(lit int32, start, end int) bool {
-		if sc.litStamp[lit] != sc.gen {
-			sc.litStamp[lit] = sc.gen
-			sc.litCount[lit] = 0
-		}
-		sc.litCount[lit]++
 		for _, ri := range e.litReqs[lit] {
 			sc.req[ri] = sc.gen
 		}
-		count := sc.litCount[lit]
 		for _, ri := range e.litRules[lit] {
 			r := e.rules[ri]
 			if r.Kinds&kinds == 0 || (r.Boundary && start > 0 && signatures.NotFreeStanding(buf[start-1])) {
 				continue
 			}
-			// Anchored checks cost little each, so they go on much longer
-			// than windowed ones before the whole buffer is searched.
-			if limit := int32(e.maxHits); count > limit && (!r.Anchored || count > limit*maxAnchoredFactor) {
-				sc.dense[ri] = sc.gen
+			// Only hits a rule keeps count towards its limit, so decoys it
+			// rejects cannot push a real hit out. Anchored checks cost
+			// little each, so they go on much longer than windowed ones
+			// before the whole buffer is searched.
+			if sc.ruleStamp[ri] != sc.gen {
+				sc.ruleStamp[ri] = sc.gen
+				sc.ruleCount[ri] = 0
+			}
+			sc.ruleCount[ri]++
+			if limit := int32(e.maxHits); sc.ruleCount[ri] > limit && (!r.Anchored || sc.ruleCount[ri] > limit*maxAnchoredFactor) {
+				sc.dense[ri] = sc.gen // its first hits are recorded: the rule stays a candidate
 				continue
 			}
 			sc.hits = append(sc.hits, rawHit{rule: ri, start: int32(start), end: int32(end)})

@@ -299,3 +299,21 @@ func TestInterleavedHalves(t *testing.T) {
 		}
 	}
 }
+
+// TestDecoysDoNotHideAHit: hits a rule rejects (here, member calls that
+// the boundary check refuses) must not use up the hits it keeps.
+func TestDecoysDoNotHideAHit(t *testing.T) {
+	set := compile(t, `
+[[rule]]
+id = "T.System"
+literals = ["system("]
+anchor = true
+boundary = true
+regex = 'system\(\s*\$_GET'
+`)
+	e := New(set, Options{MaxHitsPerLiteral: 4})
+	buf := "<?php\n" + strings.Repeat("$o->system(1);\n", 5000) + "system($_GET['c']);"
+	if got := ids(e.Match([]byte(buf), signatures.KindPHP)); !slices.Equal(got, []string{"T.System"}) {
+		t.Errorf("got %v", got)
+	}
+}
