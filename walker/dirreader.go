@@ -89,7 +89,7 @@ func (r *reader) entry(ctx context.Context, dirfd int, job dirJob, e dirent) err
 		return nil
 	}
 	if st.Mode&unix.S_IFMT != unix.S_IFDIR {
-		return w.emitFile(ctx, path, e.name, &st)
+		return w.emitFile(ctx, path, e.name, &st, job.fresh)
 	}
 	switch {
 	case !w.filter.dir(e.name):
@@ -97,7 +97,8 @@ func (r *reader) entry(ctx context.Context, dirfd int, job dirJob, e dirent) err
 	case w.oneFS && uint64(st.Dev) != job.rootDev:
 		w.skip(Skip{Path: path, Reason: SkipOtherFS})
 	default:
-		r.subdirs = append(r.subdirs, dirJob{path: path, dev: uint64(st.Dev), ino: uint64(st.Ino), rootDev: job.rootDev})
+		r.subdirs = append(r.subdirs, dirJob{path: path, dev: uint64(st.Dev), ino: uint64(st.Ino), rootDev: job.rootDev,
+			fresh: job.fresh || w.filter.dirFresh(&st)})
 	}
 	return nil
 }

@@ -11,7 +11,11 @@ const keep Reason = 0
 
 // file classifies a non-directory entry from its lstat (never followed):
 // a Target to emit, or why not. Walk and ReadPaths share it.
-func (f *filter) file(p, name string, st *unix.Stat_t) (Target, Reason) {
+//
+// fresh says the file's directory, or one above it, changed after
+// ChangedAfter: then the file passes that bound whatever its own times (a
+// directory moved into the tree keeps its files' old ctimes).
+func (f *filter) file(p, name string, st *unix.Stat_t, fresh bool) (Target, Reason) {
 	switch st.Mode & unix.S_IFMT {
 	case unix.S_IFREG:
 	case unix.S_IFLNK:
@@ -21,7 +25,7 @@ func (f *filter) file(p, name string, st *unix.Stat_t) (Target, Reason) {
 	default:
 		return Target{}, SkipSpecial
 	}
-	if !f.name(name) || !f.age(st) {
+	if !f.name(name) || !f.age(st, fresh) {
 		return Target{}, SkipFilter
 	}
 	if f.maxSize > 0 && st.Size > f.maxSize {
@@ -46,12 +50,12 @@ func (f *filter) dir(name string) bool {
 
 // age applies ChangedAfter and ChangedBefore to the newer of mtime and
 // ctime.
-func (f *filter) age(st *unix.Stat_t) bool {
+func (f *filter) age(st *unix.Stat_t, fresh bool) bool {
 	if f.changedAfter == 0 && f.changedBefore == 0 {
 		return true
 	}
 	changed := max(st.Mtim.Nano(), st.Ctim.Nano())
-	if f.changedAfter != 0 && changed <= f.changedAfter {
+	if f.changedAfter != 0 && changed <= f.changedAfter && !fresh {
 		return false
 	}
 	if f.changedBefore != 0 && changed >= f.changedBefore {
@@ -92,4 +96,13 @@ func matchAny(globs []string, name string) bool {
 		}
 	}
 	return false
+}
+
+// dirFresh reports whether a directory changed after ChangedAfter: an
+// entry was added, removed or renamed in it, or it was itself moved here
+// (rename changes its ctime, not its files'), so nothing below it may be
+// judged by its own times. With the verdict cache, the unchanged files of
+// such a subtree cost a stat each, not a read.
+func (f *filter) dirFresh(st *unix.Stat_t) bool {
+	return f.changedAfter != 0 && st.Ctim.Nano() > f.changedAfter
 }

@@ -116,7 +116,16 @@ func readPath(ctx context.Context, f *filter, p string, tooLong bool, cwd func()
 		skip(Skip{Path: p, Reason: SkipError, Err: &os.PathError{Op: "lstat", Path: p, Err: err}})
 		return nil
 	}
-	t, why := f.file(p, baseName(p), &st)
+	// A file in a directory that changed (one moved in keeps its files'
+	// old times) passes the changed-after bound: check the parent.
+	fresh := false
+	if f.changedAfter != 0 {
+		var dst unix.Stat_t
+		if err := ignoringEINTR(func() error { return unix.Lstat(filepath.Dir(p), &dst) }); err == nil {
+			fresh = f.dirFresh(&dst)
+		}
+	}
+	t, why := f.file(p, baseName(p), &st, fresh)
 	if why != keep {
 		skip(Skip{Path: p, Reason: why})
 		return nil

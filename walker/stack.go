@@ -7,6 +7,7 @@ type dirJob struct {
 	path     string
 	dev, ino uint64
 	rootDev  uint64 // st_dev of the root it was found under (OneFileSystem)
+	fresh    bool   // it or a directory above changed after ChangedAfter
 }
 
 // stack is the LIFO of pending directories the workers share. Taking the

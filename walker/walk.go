@@ -130,10 +130,10 @@ func (w *walker) root(ctx context.Context, arg string) error {
 	}
 	if st.Mode&unix.S_IFMT == unix.S_IFDIR {
 		dev := uint64(st.Dev)
-		w.stack.push(dirJob{path: resolved, dev: dev, ino: uint64(st.Ino), rootDev: dev})
+		w.stack.push(dirJob{path: resolved, dev: dev, ino: uint64(st.Ino), rootDev: dev, fresh: w.filter.dirFresh(&st)})
 		return nil
 	}
-	return w.emitFile(ctx, resolved, filepath.Base(resolved), &st)
+	return w.emitFile(ctx, resolved, filepath.Base(resolved), &st, false)
 }
 
 // work reads directories until the walk is over or cancelled.
@@ -153,8 +153,8 @@ func (w *walker) work(ctx context.Context) error {
 }
 
 // emitFile filters a non-directory and sends it to out or reports it.
-func (w *walker) emitFile(ctx context.Context, path, name string, st *unix.Stat_t) error {
-	t, why := w.filter.file(path, name, st)
+func (w *walker) emitFile(ctx context.Context, path, name string, st *unix.Stat_t, fresh bool) error {
+	t, why := w.filter.file(path, name, st, fresh)
 	if why != keep {
 		w.skip(Skip{Path: path, Reason: why})
 		return nil

@@ -221,33 +221,34 @@ func TestWalkSpecialFiles(t *testing.T) {
 // file whose mtime was set back after a change still counts as changed.
 func TestWalkAge(t *testing.T) {
 	root := realTempDir(t)
-	write(t, filepath.Join(root, "old.php"), 1)
-	write(t, filepath.Join(root, "sub/old.php"), 1)
+	write(t, filepath.Join(root, "olddir/old.php"), 1)
+	write(t, filepath.Join(root, "olddir/sub/old.php"), 1)
+	must(t, os.MkdirAll(filepath.Join(root, "newdir"), 0o755))
 	// Filesystem timestamps come from a coarse clock: leave a margin.
 	time.Sleep(50 * time.Millisecond)
 	cutoff := time.Now()
 	time.Sleep(50 * time.Millisecond)
-	write(t, filepath.Join(root, "new.php"), 1)
-	write(t, filepath.Join(root, "backdated.php"), 1)
+	write(t, filepath.Join(root, "newdir/new.php"), 1)
+	write(t, filepath.Join(root, "newdir/backdated.php"), 1)
 	past := cutoff.Add(-30 * 24 * time.Hour)
-	must(t, os.Chtimes(filepath.Join(root, "backdated.php"), past, past))
+	must(t, os.Chtimes(filepath.Join(root, "newdir/backdated.php"), past, past))
 
 	var st unix.Stat_t
-	must(t, unix.Lstat(filepath.Join(root, "backdated.php"), &st))
+	must(t, unix.Lstat(filepath.Join(root, "newdir/backdated.php"), &st))
 	if st.Mtim.Nano() != past.UnixNano() {
 		t.Fatalf("mtime not set back")
 	}
 
 	res := walk(t, []string{root}, Options{ChangedAfter: cutoff.UnixNano()})
 	must(t, res.err)
-	checkTargets(t, root, res, []string{"new.php", "backdated.php"})
-	if r := res.skips[filepath.Join(root, "old.php")].Reason; r != SkipFilter {
+	checkTargets(t, root, res, []string{"newdir/new.php", "newdir/backdated.php"})
+	if r := res.skips[filepath.Join(root, "olddir/old.php")].Reason; r != SkipFilter {
 		t.Errorf("old.php: %v, want SkipFilter", r)
 	}
 
 	res = walk(t, []string{root}, Options{ChangedBefore: cutoff.UnixNano()})
 	must(t, res.err)
-	checkTargets(t, root, res, []string{"old.php", "sub/old.php"})
+	checkTargets(t, root, res, []string{"olddir/old.php", "olddir/sub/old.php"})
 }
 
 // TestWalkRaces changes directories between the moment they are listed and
@@ -491,5 +492,44 @@ func TestReasonString(t *testing.T) {
 		if got := r.String(); got != want {
 			t.Errorf("Reason(%d).String() = %q, want %q", int(r), got, want)
 		}
+	}
+}
+
+// TestAgeFilterDirectoryMovedIn: a directory moved into the tree after the
+// cutoff keeps its files' old times; its files must still be emitted.
+func TestAgeFilterDirectoryMovedIn(t *testing.T) {
+	root := t.TempDir()
+	stash := t.TempDir()
+	old := time.Now().Add(-48 * time.Hour)
+	for _, p := range []string{filepath.Join(stash, "d", "shell.php"), filepath.Join(root, "site", "old.php")} {
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte("x"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chtimes(p, old, old); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Chtimes sets the files' ctime to now: the cutoff goes after it, and
+	// the move after the cutoff, past the kernel's timestamp granularity.
+	time.Sleep(50 * time.Millisecond)
+	cutoff := time.Now().UnixNano()
+	time.Sleep(50 * time.Millisecond)
+	if err := os.Rename(filepath.Join(stash, "d"), filepath.Join(root, "site", "d")); err != nil {
+		t.Fatal(err)
+	}
+	out := make(chan Target, 16)
+	if err := Walk(context.Background(), []string{root}, Options{ChangedAfter: cutoff}, out, nil); err != nil {
+		t.Fatal(err)
+	}
+	close(out)
+	var got []string
+	for tg := range out {
+		got = append(got, filepath.Base(tg.Path))
+	}
+	if !slices.Contains(got, "shell.php") {
+		t.Errorf("emitted %v: the moved-in directory's file is missing", got)
 	}
 }
