@@ -61,7 +61,8 @@ func KindsOf(name string, buf []byte) signatures.Kind {
 }
 
 // hasPHPTag reports whether buf holds "<?php" (any case), "<?=" or a short
-// open tag ("<?" and white space) anywhere.
+// open tag anywhere ("<?" then white space or code: "<?system($_GET[1])"
+// runs with short_open_tag, PHP's default), but not "<?xml".
 func hasPHPTag(buf []byte) bool {
 	for off := 0; ; {
 		i := bytes.Index(buf[off:], []byte("<?"))
@@ -69,7 +70,7 @@ func hasPHPTag(buf []byte) bool {
 			return false
 		}
 		p := off + i + 2
-		if p < len(buf) && (buf[p] == '=' || buf[p] == ' ' || buf[p] == '\n' || buf[p] == '\r' || buf[p] == '\t') {
+		if p < len(buf) && shortTagStart(buf[p:]) {
 			return true
 		}
 		if p+3 <= len(buf) && (buf[p]|0x20) == 'p' && (buf[p+1]|0x20) == 'h' && (buf[p+2]|0x20) == 'p' {
@@ -77,4 +78,22 @@ func hasPHPTag(buf []byte) bool {
 		}
 		off = p
 	}
+}
+
+// shortTagStart reports whether the bytes after "<?" start PHP code.
+func shortTagStart(b []byte) bool {
+	switch c := b[0]; {
+	case c == '=' || c == ' ' || c == '\n' || c == '\r' || c == '\t':
+		return true
+	case c == '$' || c == '@' || c == '(' || c == '/' || c == '_':
+		return true
+	case ('a' <= c && c <= 'z') || ('A' <= c && c <= 'Z'):
+		isXML := len(b) >= 3 && bytes.EqualFold(b[:3], []byte("xml")) && (len(b) == 3 || !isIdent(b[3]))
+		return !isXML
+	}
+	return false
+}
+
+func isIdent(c byte) bool {
+	return c == '_' || ('a' <= c && c <= 'z') || ('A' <= c && c <= 'Z') || ('0' <= c && c <= '9')
 }

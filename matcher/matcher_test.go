@@ -271,6 +271,8 @@ func TestKindsOf(t *testing.T) {
 		{"logo.jpg", "\xff\xd8\xff", signatures.KindOther},
 		{"x.txt", "<?= 1 ?>", signatures.KindPHP},
 		{"x.xml", "<?xml version=1?>", signatures.KindOther},
+		{"favicon.ico", "\x00\x00<?system($_GET['c']);?>", signatures.KindPHP},
+		{"a.svg", "<?xml-stylesheet href='a'?>", signatures.KindHTML},
 		{"run", "#!/usr/bin/perl\n", signatures.KindPerl},
 		{".htaccess", "AddType", signatures.KindHtaccess},
 		{"x.js", "", signatures.KindHTML},

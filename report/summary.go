@@ -7,7 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/spamgear/spamgear/safefs"
 	"github.com/spamgear/spamgear/scan"
 	"github.com/spamgear/spamgear/walker"
 )
@@ -50,11 +49,10 @@ func (s *Summary) AddVerdict(v *scan.Verdict) {
 		s.Vanished++
 	case errors.Is(v.Err, scan.ErrTooBig):
 		s.AddSkip(walker.Skip{Reason: walker.SkipTooBig})
-	case errors.Is(v.Err, safefs.ErrSymlink):
-		s.AddSkip(walker.Skip{Reason: walker.SkipSymlink})
-	case errors.Is(v.Err, safefs.ErrNotRegular):
-		s.AddSkip(walker.Skip{Reason: walker.SkipSpecial})
 	default:
+		// Unreadable, or listed as a regular file and swapped for a
+		// symlink, FIFO or another file before it was opened: not
+		// scanned, so the run is incomplete.
 		s.Unreadable++
 	}
 }

@@ -65,13 +65,17 @@ func DropCacheFrom(f *os.File, off int64) {
 }
 
 // ReadCachedFD is ReadCached on a bare descriptor, reading at offset off
-// without moving the file offset.
-func ReadCachedFD(fd int, buf []byte, off int64) int {
-	n := 0
+// without moving the file offset. known is false when the filesystem
+// cannot tell (RWF_NOWAIT unsupported: FUSE, some NFS): then what is cached
+// is unknown and the caller should leave the page cache alone.
+func ReadCachedFD(fd int, buf []byte, off int64) (n int, known bool) {
 	for n < len(buf) {
 		m, err := unix.Preadv2(fd, [][]byte{buf[n:]}, off+int64(n), unix.RWF_NOWAIT)
 		if err == unix.EINTR {
 			continue
+		}
+		if err == unix.EOPNOTSUPP || err == unix.ENOSYS || err == unix.EINVAL {
+			return n, false
 		}
 		if err != nil || m <= 0 {
 			break
@@ -82,7 +86,7 @@ func ReadCachedFD(fd int, buf []byte, off int64) int {
 			break
 		}
 	}
-	return n
+	return n, true
 }
 
 // DropCacheFD is DropCacheFrom on a bare descriptor.

@@ -15,6 +15,7 @@ import (
 	"os"
 	"runtime"
 	"runtime/debug"
+	"time"
 
 	"golang.org/x/sync/errgroup"
 	"golang.org/x/sys/unix"
@@ -81,6 +82,9 @@ type Config struct {
 	// Cache, when set, skips files unchanged since found clean, and
 	// records every verdict.
 	Cache VerdictCache
+	// RacyWindow: files changed less than this long ago are not recorded
+	// clean by their stat tuple (0: always recorded).
+	RacyWindow time.Duration
 }
 
 // queueDepth bounds the channels between stages.
@@ -136,7 +140,7 @@ func Run(ctx context.Context, cfg Config, in Inputs, sink Sink) error {
 	// Workers.
 	for i := 0; i < workers; i++ {
 		g.Go(func() error {
-			w := worker{m: cfg.Matcher, maxSize: cfg.Walk.MaxSize, log: log, dd: dd, cache: cfg.Cache}
+			w := worker{m: cfg.Matcher, maxSize: cfg.Walk.MaxSize, log: log, dd: dd, cache: cfg.Cache, racyWindow: cfg.RacyWindow}
 			for t := range targets {
 				v := w.scan(t)
 				select {
@@ -173,12 +177,13 @@ func Run(ctx context.Context, cfg Config, in Inputs, sink Sink) error {
 const bigBuffer = 4 << 20
 
 type worker struct {
-	m       matcher.Matcher
-	maxSize int64
-	log     *slog.Logger
-	dd      *dedupe // nil: off
-	cache   VerdictCache
-	buf     []byte
+	m          matcher.Matcher
+	maxSize    int64
+	log        *slog.Logger
+	dd         *dedupe // nil: off
+	cache      VerdictCache
+	racyWindow time.Duration
+	buf        []byte
 }
 
 // scan reads and matches one file; a panic in a matcher becomes the
@@ -244,9 +249,26 @@ func (w *worker) scan(t walker.Target) (v *Verdict) {
 		if res.hasSum {
 			sum = &res.sum
 		}
-		w.cache.Put(t.Path, fstatState(&st), sum, uint16(v.Kinds), verdict)
+		state := fstatState(&st)
+		if verdict == cache.Clean && racy(state, w.racyWindow) {
+			// Changed so recently that a rewrite in the same clock tick
+			// (coarse timestamps) would leave the same stat tuple: do
+			// not vouch for the file, only for its content.
+			state = cache.FileState{}
+		}
+		w.cache.Put(t.Path, state, sum, uint16(v.Kinds), verdict)
 	}
 	return v
+}
+
+// DefaultRacyWindow is how recent a change must be for its stat tuple not
+// to be trusted: kernels before 6.13 update ctime and mtime once per clock
+// tick, so a file rewritten right after it was read may keep its tuple
+// (git calls such entries racy).
+const DefaultRacyWindow = 2 * time.Second
+
+func racy(st cache.FileState, window time.Duration) bool {
+	return window > 0 && time.Now().UnixNano()-max(st.Mtime, st.Ctime) < int64(window)
 }
 
 // stateOf is the stat tuple the walker saw.
@@ -286,8 +308,11 @@ func (w *worker) read(t walker.Target) ([]byte, unix.Stat_t, error) {
 	buf := w.buf[:cap(w.buf)]
 	// A first read that succeeds only from the page cache tells what was
 	// cached: everything after its end was not.
-	n := safefs.ReadCachedFD(fd, buf[:want], 0)
+	n, known := safefs.ReadCachedFD(fd, buf[:want], 0)
 	cachedEnd := int64(n)
+	if !known {
+		cachedEnd = int64(^uint64(0) >> 1) // cannot tell: leave the cache alone
+	}
 	for int64(n) != size {
 		if n == len(buf) { // the file grew since fstat
 			if w.maxSize > 0 && int64(n) > w.maxSize {

@@ -8,10 +8,12 @@ import (
 
 	"log/slog"
 	"os"
+	"path"
 	"path/filepath"
 	"runtime"
 	"runtime/pprof"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -46,6 +48,7 @@ type scanOptions struct {
 	noCache       bool
 	cacheWait     time.Duration
 	sinceLast     bool
+	racyWindow    time.Duration
 	noDedupe      bool
 
 	// Remediation (a later stage; refused until then).
@@ -122,6 +125,8 @@ func (o *scanOptions) AddFlags(cmd *cobra.Command, e *env) {
 	fs.StringArrayVar(&o.excludeDirs, "exclude-dir", nil, "do not descend into directories whose name matches `GLOB` (repeatable)")
 	fs.StringArrayVar(&o.exclude, "exclude", nil, "do not scan files whose name matches `GLOB` (repeatable)")
 	fs.StringVar(&o.mtime, "mtime", "", "only files changed `-N`/+N/N days ago, like find -mtime; the ctime counts too, since mtime can be forged")
+	fs.DurationVar(&o.racyWindow, "racy-window", scan.DefaultRacyWindow, "files changed less than this long ago are re-read next time, whatever their stat says")
+	_ = fs.MarkHidden("racy-window")
 	fs.BoolVar(&o.sinceLast, "since-last-scan", false, "only files changed (ctime or mtime) since the start of the last complete scan of the same PATHs, from the cache; a root never scanned completely is scanned whole, so a missed night is caught up")
 	fs.StringVar(&o.newer, "newer", "", "only files changed after `FILE` was modified, like find -newer (ctime counts too)")
 	fs.StringVar(&o.cachePath, "cache", e.cachePath, "verdict cache `FILE`: files unchanged since found clean under the same rules are not read again")
@@ -150,6 +155,16 @@ func (o *scanOptions) walkOptions(now time.Time) (walker.Options, error) {
 		Extensions:    o.extensions,
 		ExcludeDirs:   o.excludeDirs,
 		Exclude:       o.exclude,
+	}
+	for _, g := range append(append([]string{}, o.excludeDirs...), o.exclude...) {
+		if _, err := path.Match(g, ""); err != nil {
+			return w, usageErrorf("bad glob %q: %v", g, err)
+		}
+	}
+	for _, x := range o.extensions {
+		if strings.Trim(x, ".") == "" {
+			return w, usageErrorf("--ext: empty extension in %q", strings.Join(o.extensions, ","))
+		}
 	}
 	var err error
 	if w.MaxSize, err = parseSize(o.maxSize); err != nil {
@@ -251,7 +266,7 @@ func runScan(ctx context.Context, e *env, o *scanOptions, args []string) error {
 	prog := newProgress(e, o.noProgress)
 	sink := &scanSink{w: w, out: out, log: log, prog: prog, verbose: o.verbose}
 	sink.sum.Unreadable = int64(missing)
-	cfg := scan.Config{Matcher: eng, Workers: o.jobs, Walk: wopts, Log: log}
+	cfg := scan.Config{Matcher: eng, Workers: o.jobs, Walk: wopts, Log: log, RacyWindow: o.racyWindow}
 	if o.noDedupe {
 		cfg.Dedupe = -1
 	}
@@ -284,7 +299,9 @@ func runScan(ctx context.Context, e *env, o *scanOptions, args []string) error {
 	}
 	err = scan.Run(ctx, cfg, in, sink)
 	if vc != nil {
-		if err == nil { // a complete run: record it for --since-last-scan
+		// Only a complete run vouches for every file it saw: one that could
+		// not read some file must not let --since-last-scan skip it later.
+		if err == nil && sink.sum.Unreadable == 0 {
 
 			for _, root := range in.Roots {
 				if abs, rerr := realAbs(root); rerr == nil {
