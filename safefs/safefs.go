@@ -15,6 +15,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strconv"
 
 	"golang.org/x/sys/unix"
 )
@@ -135,6 +136,12 @@ func openFileFD(path string, open openFunc) (int, unix.Stat_t, error) {
 	if err == unix.EPERM {
 		fd, err = open(path, fileFlags)
 	}
+	if err == unix.EWOULDBLOCK {
+		// A write lease: its holder would keep a non-blocking open out
+		// for ever by taking the lease back on each break. Wait for the
+		// break instead, as any reader of the file (PHP) would.
+		fd, err = openLeased(path, open)
+	}
 	if err == unix.ENXIO {
 		// A socket, or a device node without a driver.
 		err = &kindError{kind: ErrNotRegular, errno: err}
@@ -176,4 +183,29 @@ func expect(path string, st *unix.Stat_t, dev, ino uint64) error {
 func isSymlink(path string) bool {
 	var st unix.Stat_t
 	return unix.Lstat(path, &st) == nil && st.Mode&unix.S_IFMT == unix.S_IFLNK
+}
+
+// openLeased opens a regular file that holds a lease with a blocking open
+// (the kernel breaks the lease, waiting at most lease-break-time). It first
+// pins the inode with O_PATH, which breaks no lease and opens no FIFO, checks
+// it is a regular file, and reopens that very inode through /proc/self/fd.
+func openLeased(path string, open openFunc) (int, error) {
+	pfd, err := open(path, unix.O_PATH|unix.O_NOFOLLOW|unix.O_CLOEXEC)
+	if err != nil {
+		return -1, err
+	}
+	defer unix.Close(pfd)
+	var st unix.Stat_t
+	if err := unix.Fstat(pfd, &st); err != nil {
+		return -1, err
+	}
+	if st.Mode&unix.S_IFMT != unix.S_IFREG {
+		return -1, &kindError{kind: ErrNotRegular, detail: fileType(st.Mode)}
+	}
+	var fd int
+	err = ignoringEINTR(func() (err error) {
+		fd, err = unix.Open("/proc/self/fd/"+strconv.Itoa(pfd), unix.O_RDONLY|unix.O_NOCTTY|unix.O_CLOEXEC, 0)
+		return err
+	})
+	return fd, err
 }

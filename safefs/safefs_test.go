@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -237,4 +238,36 @@ func TestErrorText(t *testing.T) {
 	if want := "open " + dir + "/linkfile: symbolic link in path"; err == nil || err.Error() != want {
 		t.Fatalf("error %q, want %q", err, want)
 	}
+}
+
+// TestOpenWaitsOutALease: a file whose owner holds a write lease (and could
+// take it back at every break) is opened once the lease is released, not
+// refused as "resource temporarily unavailable" for ever.
+func TestOpenWaitsOutALease(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "leased.php")
+	if err := os.WriteFile(p, []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	holder, err := unix.Open(p, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Close(holder)
+	if _, err := unix.FcntlInt(uintptr(holder), unix.F_SETLEASE, unix.F_WRLCK); err != nil {
+		t.Skipf("cannot take a write lease here: %v", err)
+	}
+	var st unix.Stat_t
+	if err := unix.Stat(p, &st); err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		// The lease holder gives in once the break is under way.
+		time.Sleep(100 * time.Millisecond)
+		unix.FcntlInt(uintptr(holder), unix.F_SETLEASE, unix.F_UNLCK)
+	}()
+	fd, _, err := OpenExpectFD(p, uint64(st.Dev), st.Ino)
+	if err != nil {
+		t.Fatalf("leased file: %v", err)
+	}
+	unix.Close(fd)
 }
