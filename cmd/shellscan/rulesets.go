@@ -12,6 +12,7 @@ import (
 
 	"github.com/spamgear/spamgear/signatures"
 	"github.com/spamgear/spamgear/sigs"
+	"github.com/spamgear/spamgear/sigupdate"
 )
 
 // defaultDataDir is where updatedb installs signature files.
@@ -33,9 +34,6 @@ func (o *ruleOptions) AddFlags(fs *pflag.FlagSet) {
 	fs.BoolVar(&o.noDefault, "no-default-rules", false, "do not load the built-in rules")
 	fs.StringArrayVar(&o.disable, "disable-rule", nil, "do not use rules whose ID matches `GLOB` (repeatable; see 'shellscan rules list')")
 }
-
-// dataDirFiles are the files loaded from the data dir, besides *.toml.
-var dataDirFiles = []string{"shelldetect.db", "fingerprints.txt", "backdoors.re"}
 
 // sources lists the rule sources in load order: built-in rules, the data
 // dir's files, then --sigs files.
@@ -105,7 +103,7 @@ func dataDirRuleFiles(dir string) ([]string, error) {
 		}
 	}
 	sort.Strings(out)
-	for _, n := range dataDirFiles {
+	for _, n := range sigupdate.DataDirFiles() {
 		p := filepath.Join(dir, n)
 		if st, err := os.Lstat(p); err == nil && st.Mode().IsRegular() {
 			out = append(out, p)

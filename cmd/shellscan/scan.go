@@ -109,6 +109,7 @@ func newRootCommand(e *env) *cobra.Command {
 	o.AddFlags(cmd, e)
 	cmd.AddCommand(newRulesCommand(e))
 	cmd.AddCommand(newCacheCommand(e))
+	cmd.AddCommand(newUpdatedbCommand(e))
 	cmd.CompletionOptions.DisableDefaultCmd = true
 	return cmd
 }
