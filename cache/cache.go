@@ -131,6 +131,9 @@ func openChecked(path string, wait time.Duration) (db *bolt.DB, err error) {
 	if err != nil {
 		return nil, err
 	}
+	// bbolt grows its file 16 MiB at a time by default: a third of a
+	// 200k-file cache would be tail.
+	db.AllocSize = 1 << 20
 	defer func() {
 		// bbolt panics on some damaged pages: that is a damaged cache.
 		if r := recover(); r != nil {

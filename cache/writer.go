@@ -68,12 +68,16 @@ func (w *writer) run() {
 		if len(batch) == 0 {
 			return
 		}
-		// Sorted keys touch each page once; a high fill keeps pages full
-		// when bbolt splits them at commit (the default 0.5 halves them).
+		// Sorted keys touch each page once. File keys (directory id, then
+		// name) mostly grow, so a high fill keeps their pages full when
+		// bbolt splits them at commit; content keys (SHA-256) land
+		// anywhere, and a high fill would split each full page into a
+		// full one and a nearly empty one: they keep the default 0.5.
+		// Measured on 196k files: 262 -> 170 bytes per file.
 		slices.SortFunc(batch, func(a, b writeOp) int { return strings.Compare(a.path, b.path) })
 		err := w.c.db.Update(func(tx *bolt.Tx) error {
 			files, content := tx.Bucket(bucketFiles), tx.Bucket(bucketContent)
-			files.FillPercent, content.FillPercent = 0.95, 0.95
+			files.FillPercent = 0.95
 			for _, op := range batch {
 				key, err := w.c.fileKeyCreate(tx, op.path)
 				if err != nil {
