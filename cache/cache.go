@@ -430,10 +430,51 @@ func (c *Cache) fileKeyCreate(tx *bolt.Tx, path string) ([]byte, error) {
 	return append(append(make([]byte, 0, 4+len(name)), a[:]...), name...), nil
 }
 
+// under reports whether dir is root or inside it.
+func under(dir, root string) bool {
+	if root == "/" || dir == root {
+		return true
+	}
+	return strings.HasPrefix(dir, root) && dir[len(root)] == '/'
+}
+
+// EntriesUnder counts the file entries in root's tree.
+func (c *Cache) EntriesUnder(roots []string) (int, error) {
+	if err := c.w.flush(); err != nil {
+		return 0, err
+	}
+	n := 0
+	err := c.db.View(func(tx *bolt.Tx) error {
+		ids := map[[4]byte]bool{}
+		if err := tx.Bucket(bucketDirs).ForEach(func(k, v []byte) error {
+			for _, r := range roots {
+				if len(v) == 4 && under(string(k), r) {
+					ids[[4]byte(v)] = true
+				}
+			}
+			return nil
+		}); err != nil {
+			return err
+		}
+		return tx.Bucket(bucketFiles).ForEach(func(k, _ []byte) error {
+			if len(k) >= 4 && ids[[4]byte(k[:4])] {
+				n++
+			}
+			return nil
+		})
+	})
+	return n, err
+}
+
 // Prune removes the entries of files for which exists reports false (the
 // file is gone), and directories left without entries. It returns how many
 // file entries it removed.
 func (c *Cache) Prune(exists func(path string) bool) (int, error) {
+	return c.PruneUnder(nil, exists)
+}
+
+// PruneUnder is Prune for the trees of roots only (all when roots is empty).
+func (c *Cache) PruneUnder(roots []string, exists func(path string) bool) (int, error) {
 	if err := c.w.flush(); err != nil {
 		return 0, err
 	}
@@ -457,6 +498,10 @@ func (c *Cache) Prune(exists func(path string) bool) (int, error) {
 			}
 			id := [4]byte(k[:4])
 			dir, ok := dirPath[id]
+			if ok && !inRoots(dir, roots) {
+				used[id] = true
+				return nil
+			}
 			if !ok || !exists(joinPath(dir, string(k[4:]))) {
 				gone = append(gone, append([]byte{}, k...))
 				return nil
@@ -493,4 +538,16 @@ func joinPath(dir, name string) string {
 		return "/" + name
 	}
 	return dir + "/" + name
+}
+
+func inRoots(dir string, roots []string) bool {
+	if len(roots) == 0 {
+		return true
+	}
+	for _, r := range roots {
+		if under(dir, r) {
+			return true
+		}
+	}
+	return false
 }

@@ -208,3 +208,21 @@ func TestPrune(t *testing.T) {
 		t.Error("directory re-added wrongly")
 	}
 }
+
+func TestPruneUnderRootsOnly(t *testing.T) {
+	c := open(t, filepath.Join(t.TempDir(), "cache.db"), v1)
+	defer c.Close()
+	for _, p := range []string{"/home/a/x.php", "/home/ab/y.php", "/srv/z.php"} {
+		c.Put(p, FileState{Size: 1}, nil, 0, Clean)
+	}
+	if n, err := c.EntriesUnder([]string{"/home/a"}); err != nil || n != 1 {
+		t.Errorf("EntriesUnder(/home/a) = %d, %v; want 1 (not /home/ab)", n, err)
+	}
+	n, err := c.PruneUnder([]string{"/home"}, func(string) bool { return false })
+	if err != nil || n != 2 {
+		t.Fatalf("PruneUnder = %d, %v; want 2", n, err)
+	}
+	if !c.IsClean("/srv/z.php", FileState{Size: 1}) {
+		t.Error("entry outside the roots was pruned")
+	}
+}

@@ -444,3 +444,18 @@ func TestRacyFilesAreReadAgain(t *testing.T) {
 		t.Errorf("second run: %s", second.stderr)
 	}
 }
+
+func TestFullScanPrunesDeletedFiles(t *testing.T) {
+	root, rules := fixture(t)
+	cachePath := filepath.Join(t.TempDir(), "cache.db")
+	args := append(baseArgs(rules), "--cache", cachePath, root)
+	runCLI(t, "", args...)
+	if err := os.Remove(filepath.Join(root, "alice/public_html/good.php")); err != nil {
+		t.Fatal(err)
+	}
+	runCLI(t, "", args...)
+	r := runCLI(t, "", "cache", "stats", "--cache", cachePath)
+	if !strings.Contains(r.stdout, " 2 files") {
+		t.Errorf("after a full scan the deleted file is still cached:\n%s", r.stdout)
+	}
+}

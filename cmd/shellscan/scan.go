@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 
+	"io/fs"
 	"log/slog"
 	"os"
 	"path"
@@ -304,10 +305,15 @@ func runScan(ctx context.Context, e *env, o *scanOptions, args []string) error {
 		// not read some file must not let --since-last-scan skip it later.
 		if err == nil && sink.sum.Unreadable == 0 {
 
+			var roots []string
 			for _, root := range in.Roots {
 				if abs, rerr := realAbs(root); rerr == nil {
 					_ = vc.RecordScan(abs, cache.RootScan{Start: start, End: time.Now(), Files: sink.sum.Files})
+					roots = append(roots, abs)
 				}
+			}
+			if fullScan(cfg.Walk, in) {
+				pruneGone(vc, roots, sink.sum.Files, log)
 			}
 		}
 		if cerr := vc.Close(); cerr != nil {
@@ -423,4 +429,30 @@ func realAbs(root string) (string, error) {
 		return "", err
 	}
 	return filepath.Abs(real)
+}
+
+// fullScan reports whether a run saw every file of its roots: no filters,
+// no paths from stdin.
+func fullScan(w walker.Options, in scan.Inputs) bool {
+	return in.Stdin == nil && len(in.Roots) > 0 && w.ChangedAfter == 0 && w.ChangedBefore == 0 &&
+		len(w.Extensions) == 0 && len(w.Exclude) == 0 && len(w.ExcludeDirs) == 0
+}
+
+// pruneGone forgets files that are gone, after a complete full scan of
+// roots: when the cache holds more entries in those trees than the scan
+// saw, some files were deleted, and only then are the entries stat'ed.
+func pruneGone(vc *cache.Cache, roots []string, seen int64, log *slog.Logger) {
+	n, err := vc.EntriesUnder(roots)
+	if err != nil || int64(n) <= seen {
+		return
+	}
+	removed, err := vc.PruneUnder(roots, func(p string) bool {
+		_, err := os.Lstat(p)
+		return !errors.Is(err, fs.ErrNotExist)
+	})
+	if err != nil {
+		log.Warn("pruning the verdict cache", "err", err)
+		return
+	}
+	log.Debug("pruned verdict cache", "removed", removed)
 }
