@@ -6,7 +6,7 @@
 // Every open here refuses a symlink at any path component (openat2 with
 // RESOLVE_NO_SYMLINKS, or a component-by-component walk where openat2 is
 // not available), opens FIFOs non-blocking, and checks the type of what was
-// opened with fstat before handing it out. ReadCached and DropCacheFrom let a
+// opened with fstat before handing it out. ReadCachedFD and DropCacheFD let a
 // scan read every file of a server without filling or evicting its page
 // cache.
 package safefs
