@@ -19,6 +19,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -60,6 +61,10 @@ type Options struct {
 // go through one batched writer (see Put).
 type Cache struct {
 	dirs   sync.Map // directory path → [4]byte id, for those known to exist in the file
+	// fresh is set while the cache held no file entry when opened: a
+	// first scan then skips a lookup per file that could only miss (an
+	// entry written during this run is of this run's own verdicts).
+	fresh  atomic.Bool
 	db     *bolt.DB
 	path   string
 	sigver [8]byte
@@ -115,6 +120,11 @@ func Open(path string, opts Options) (*Cache, error) {
 		}
 	}
 	c := &Cache{db: db, path: path, now: opts.Now}
+	_ = db.View(func(tx *bolt.Tx) error {
+		k, _ := tx.Bucket(bucketFiles).Cursor().First()
+		c.fresh.Store(k == nil)
+		return nil
+	})
 	copy(c.sigver[:], versionBytes(opts.SigVersion))
 	writeOwner(path, opts.Now())
 	c.w = newWriter(c)
@@ -246,6 +256,9 @@ func encodeRecord(st FileState, sigver [8]byte, v Verdict) []byte {
 // IsClean reports whether path was judged clean under the current
 // signature set with exactly this stat tuple: then it need not be opened.
 func (c *Cache) IsClean(path string, st FileState) bool {
+	if c.fresh.Load() {
+		return false
+	}
 	clean := false
 	_ = c.db.View(func(tx *bolt.Tx) error {
 		key, ok := c.fileKey(tx, path)
@@ -267,6 +280,9 @@ func (c *Cache) IsClean(path string, st FileState) bool {
 // these kinds (which depend on the file name too), was judged clean under
 // the current signature set.
 func (c *Cache) ContentClean(sha [32]byte, kinds uint16) bool {
+	if c.fresh.Load() {
+		return false
+	}
 	clean := false
 	want := contentRecord(c.sigver, Clean, kinds)
 	_ = c.db.View(func(tx *bolt.Tx) error {
@@ -386,6 +402,9 @@ func splitPath(path string) (dir, name string) {
 // fileKey is the files-bucket key of path: its directory's id and its
 // name. Keys of whole paths would repeat every directory name per file and
 // make the cache twice as big. ok is false when the directory has no id yet.
+//
+// An id read in a write transaction is not remembered: the transaction
+// may yet fail, and an id it made would then belong to nobody.
 func (c *Cache) fileKey(tx *bolt.Tx, path string) ([]byte, bool) {
 	dir, name := splitPath(path)
 	var id []byte
@@ -397,20 +416,28 @@ func (c *Cache) fileKey(tx *bolt.Tx, path string) ([]byte, bool) {
 		if len(id) != 4 {
 			return nil, false
 		}
-		var a [4]byte
-		copy(a[:], id)
-		c.dirs.Store(dir, a)
+		if !tx.Writable() {
+			var a [4]byte
+			copy(a[:], id)
+			c.dirs.Store(dir, a)
+		}
 	}
 	return append(append(make([]byte, 0, 4+len(name)), id...), name...), true
 }
 
-// fileKeyCreate is fileKey, giving the directory an id when it has none
-// (in a write transaction).
-func (c *Cache) fileKeyCreate(tx *bolt.Tx, path string) ([]byte, error) {
-	if key, ok := c.fileKey(tx, path); ok {
-		return key, nil
-	}
+// fileKeyCreate is fileKey in a write transaction, giving the directory an
+// id when it has none. Every id it resolves goes into learned, for the
+// caller to remember once the transaction has committed.
+func (c *Cache) fileKeyCreate(tx *bolt.Tx, path string, learned map[string][4]byte) ([]byte, error) {
 	dir, name := splitPath(path)
+	key := func(a [4]byte) []byte { return append(append(make([]byte, 0, 4+len(name)), a[:]...), name...) }
+	if a, ok := learned[dir]; ok {
+		return key(a), nil
+	}
+	if k, ok := c.fileKey(tx, path); ok {
+		learned[dir] = [4]byte(k[:4])
+		return k, nil
+	}
 	dirs := tx.Bucket(bucketDirs)
 	seq, err := dirs.NextSequence()
 	if err != nil {
@@ -424,10 +451,8 @@ func (c *Cache) fileKeyCreate(tx *bolt.Tx, path string) ([]byte, error) {
 	if err := dirs.Put([]byte(dir), a[:]); err != nil {
 		return nil, err
 	}
-	// Later files of this directory find the id through fileKey (the
-	// transaction sees its own writes), which also remembers it: should
-	// the transaction fail, such entries are only missed, never wrong.
-	return append(append(make([]byte, 0, 4+len(name)), a[:]...), name...), nil
+	learned[dir] = a
+	return key(a), nil
 }
 
 // under reports whether dir is root or inside it.

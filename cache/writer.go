@@ -13,7 +13,7 @@ import (
 // whichever comes first. A transaction per file would make the cache the
 // slowest part of a scan.
 const (
-	batchSize  = 2048
+	batchSize  = 8192
 	batchDelay = 500 * time.Millisecond
 )
 
@@ -42,11 +42,14 @@ func newWriter(c *Cache) *writer {
 
 func (w *writer) put(op writeOp) { w.ops <- op }
 
-// flush waits until everything put so far is committed.
+// flush waits until everything put so far is committed; from then on
+// reads see it (a fresh cache stops answering "not there" unread).
 func (w *writer) flush() error {
 	ch := make(chan error, 1)
 	w.ops <- writeOp{flushed: ch}
-	return <-ch
+	err := <-ch
+	w.c.fresh.Store(false)
+	return err
 }
 
 func (w *writer) close() error {
@@ -75,11 +78,12 @@ func (w *writer) run() {
 		// full one and a nearly empty one: they keep the default 0.5.
 		// Measured on 196k files: 262 -> 170 bytes per file.
 		slices.SortFunc(batch, func(a, b writeOp) int { return strings.Compare(a.path, b.path) })
+		learned := map[string][4]byte{}
 		err := w.c.db.Update(func(tx *bolt.Tx) error {
 			files, content := tx.Bucket(bucketFiles), tx.Bucket(bucketContent)
 			files.FillPercent = 0.95
 			for _, op := range batch {
-				key, err := w.c.fileKeyCreate(tx, op.path)
+				key, err := w.c.fileKeyCreate(tx, op.path, learned)
 				if err != nil {
 					return err
 				}
@@ -94,6 +98,11 @@ func (w *writer) run() {
 			}
 			return nil
 		})
+		if err == nil {
+			for dir, id := range learned {
+				w.c.dirs.Store(dir, id)
+			}
+		}
 		w.mu.Lock()
 		if err != nil && w.err == nil {
 			w.err = err
