@@ -60,7 +60,7 @@ type Options struct {
 // Cache is an open cache file. Lookups are safe for concurrent use; writes
 // go through one batched writer (see Put).
 type Cache struct {
-	dirs   sync.Map // directory path → [4]byte id, for those known to exist in the file
+	dirs sync.Map // directory path → [4]byte id, for those known to exist in the file
 	// fresh is set while the cache held no file entry when opened: a
 	// first scan then skips a lookup per file that could only miss (an
 	// entry written during this run is of this run's own verdicts).
