@@ -77,6 +77,18 @@ func OpenDirExpect(path string, dev, ino uint64) (*os.File, unix.Stat_t, error) 
 type openFunc func(path string, flags int) (int, error)
 
 func openDir(path string, dev, ino uint64, open openFunc) (*os.File, unix.Stat_t, error) {
+	fd, st, err := openDirFD(path, open)
+	if err != nil {
+		return nil, st, err
+	}
+	if err := expect(path, &st, dev, ino); err != nil {
+		unix.Close(fd)
+		return nil, st, err
+	}
+	return os.NewFile(uintptr(fd), path), st, nil
+}
+
+func openDirFD(path string, open openFunc) (int, unix.Stat_t, error) {
 	fd, err := open(path, dirFlags)
 	if err == unix.ENOTDIR {
 		if isSymlink(path) {
@@ -87,20 +99,17 @@ func openDir(path string, dev, ino uint64, open openFunc) (*os.File, unix.Stat_t
 		}
 	}
 	if err != nil {
-		return nil, unix.Stat_t{}, pathError(path, err)
+		return -1, unix.Stat_t{}, pathError(path, err)
 	}
 	st, err := fstat(path, fd)
 	if err == nil && st.Mode&unix.S_IFMT != unix.S_IFDIR {
 		err = pathError(path, &kindError{kind: ErrNotDir, detail: fileType(st.Mode)})
 	}
-	if err == nil {
-		err = expect(path, &st, dev, ino)
-	}
 	if err != nil {
 		unix.Close(fd)
-		return nil, st, err
+		return -1, st, err
 	}
-	return os.NewFile(uintptr(fd), path), st, nil
+	return fd, st, nil
 }
 
 // openFile opens a regular file and returns it with its fstat.
@@ -208,4 +217,13 @@ func openLeased(path string, open openFunc) (int, error) {
 		return err
 	})
 	return fd, err
+}
+
+// OpenDirFD opens the directory at path with the guarantees of
+// OpenDirExpect (no symlink at any component, a directory) and returns its
+// bare descriptor, which the caller must unix.Close. Work relative to it
+// (openat, renameat, unlinkat) to act on a directory's entries without a
+// path that a hostile user could redirect in the meantime.
+func OpenDirFD(path string) (int, unix.Stat_t, error) {
+	return openDirFD(path, openNoFollow)
 }

@@ -1,0 +1,171 @@
+package remediate
+
+import (
+	"fmt"
+	"path/filepath"
+
+	"golang.org/x/sys/unix"
+)
+
+// CleanFunc decides what a cleaned file holds. Given the file's content, it
+// returns the cleaned content and ok, or ok false with the reason when the
+// file cannot be cleaned (what is left still matches, or is empty) and must
+// be quarantined whole. It must not keep content.
+type CleanFunc func(content []byte) (cleaned []byte, ok bool, why string)
+
+// MaxCleanSize bounds the files Clean reads into memory; larger ones are
+// quarantined whole.
+const MaxCleanSize = 64 << 20
+
+// Clean replaces the subject with the content clean makes of it, keeping
+// the original in quarantine with a manifest record (action "clean"). When
+// clean says no, the file is quarantined whole (action "quarantine", the
+// reason in Detail). Order: manifest record, verified copy of the original
+// in quarantine, cleaned content written to a temporary file in the same
+// directory with the original's owner and mode, synced, then renamed over
+// the original if that is still the same unchanged file. A crash leaves the
+// original in place (and perhaps a copy in quarantine), or the cleaned file
+// in place and the original in quarantine.
+func (q *Quarantine) Clean(s Subject, clean CleanFunc) (Record, error) {
+	src, err := openSource(s)
+	if err != nil {
+		return Record{}, err
+	}
+	defer src.close()
+	if src.st.Size > MaxCleanSize {
+		src.sha, _, err = hashFD(src.fd)
+		if err != nil {
+			return Record{}, fmt.Errorf("%s: %w", s.Path, err)
+		}
+		rec, err := q.moveOpened(s, src, ActQuarantine)
+		rec.Detail = "too large to clean"
+		return rec, err
+	}
+	content, err := readAllFD(src.fd, src.st.Size)
+	if err != nil {
+		return Record{}, fmt.Errorf("%s: %w", s.Path, err)
+	}
+	src.sha = hashBytes(content)
+	cleaned, ok, why := clean(content)
+	if !ok {
+		rec, err := q.moveOpened(s, src, ActQuarantine)
+		rec.Detail = why
+		return rec, err
+	}
+	rec := q.record(ActClean, s, src)
+	rec.Detail = fmt.Sprintf("removed %d bytes", len(content)-len(cleaned))
+	if under(src.path, filepath.Clean(q.Dir)) {
+		return rec, fmt.Errorf("%s: in the quarantine directory", src.path)
+	}
+	root, err := q.openRoot(!q.DryRun)
+	if q.DryRun && err != nil {
+		rec.QuarantinePath = Path(q.quarantinePath(src.dir, src.name))
+		return rec, nil
+	}
+	if err != nil {
+		return rec, err
+	}
+	defer unix.Close(root)
+	qdir, qname, err := q.placeIn(root, src.dir, src.name, !q.DryRun)
+	if err != nil {
+		return rec, err
+	}
+	rec.QuarantinePath = Path(q.quarantinePath(src.dir, qname))
+	if q.DryRun {
+		if qdir >= 0 {
+			unix.Close(qdir)
+		}
+		return rec, nil
+	}
+	defer unix.Close(qdir)
+	if err := appendRecord(root, &rec); err != nil {
+		return rec, err
+	}
+	q.at("recorded")
+	if err := q.replace(src, content, cleaned, qdir, qname); err != nil {
+		q.cancel(root, rec, err)
+		return rec, err
+	}
+	return rec, nil
+}
+
+// replace keeps content in quarantine as qname, then puts cleaned in the
+// source's place.
+func (q *Quarantine) replace(src *source, content, cleaned []byte, qdir int, qname string) error {
+	keep, err := writeNew(qdir, qname, content, 0)
+	if err != nil {
+		return fmt.Errorf("%s: copy to quarantine: %w", src.path, err)
+	}
+	unkeep := func(err error) error {
+		_ = unix.Unlinkat(qdir, qname, 0)
+		return err
+	}
+	if keep != src.sha {
+		return unkeep(fmt.Errorf("%s: %w: the copy in quarantine does not match the original", src.path, ErrChanged))
+	}
+	_ = unix.Fsync(qdir)
+	q.at("copied")
+	tmp := tempName(src.name)
+	fd, err := unix.Openat(src.dirfd, tmp, unix.O_RDWR|unix.O_CREAT|unix.O_EXCL|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0o600)
+	if err != nil {
+		return unkeep(fmt.Errorf("%s: write cleaned file: %w", src.path, err))
+	}
+	untmp := func(err error) error {
+		unix.Close(fd)
+		_ = unix.Unlinkat(src.dirfd, tmp, 0)
+		return unkeep(err)
+	}
+	if err := writeAll(fd, cleaned); err != nil {
+		return untmp(fmt.Errorf("%s: write cleaned file: %w", src.path, err))
+	}
+	// Owner before mode: chown clears set-id bits.
+	if err := unix.Fchown(fd, int(src.st.Uid), int(src.st.Gid)); err != nil && unix.Geteuid() == 0 {
+		return untmp(fmt.Errorf("%s: chown cleaned file: %w", src.path, err))
+	}
+	if err := unix.Fchmod(fd, src.st.Mode&0o7777); err != nil {
+		return untmp(fmt.Errorf("%s: chmod cleaned file: %w", src.path, err))
+	}
+	if err := unix.Fsync(fd); err != nil {
+		return untmp(fmt.Errorf("%s: write cleaned file: %w", src.path, err))
+	}
+	q.at("written")
+	st, err := statAt(src.dirfd, src.name)
+	if err != nil || st.Dev != src.st.Dev || st.Ino != src.st.Ino || st.Size != src.st.Size ||
+		st.Mtim != src.st.Mtim || st.Ctim != src.st.Ctim {
+		return untmp(fmt.Errorf("%s: %w while it was being cleaned", src.path, ErrChanged))
+	}
+	if err := unix.Renameat(src.dirfd, tmp, src.dirfd, src.name); err != nil {
+		return untmp(fmt.Errorf("%s: replace with cleaned file: %w", src.path, err))
+	}
+	unix.Close(fd)
+	_ = unix.Fsync(src.dirfd)
+	return nil
+}
+
+// writeNew creates name in dirfd (never replacing anything), writes b,
+// syncs, sets mode, and returns the SHA-256 of what reads back.
+func writeNew(dirfd int, name string, b []byte, mode uint32) (string, error) {
+	fd, err := unix.Openat(dirfd, name, unix.O_RDWR|unix.O_CREAT|unix.O_EXCL|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0o600)
+	if err != nil {
+		return "", err
+	}
+	defer unix.Close(fd)
+	fail := func(err error) (string, error) {
+		_ = unix.Unlinkat(dirfd, name, 0)
+		return "", err
+	}
+	if err := writeAll(fd, b); err != nil {
+		return fail(err)
+	}
+	if err := unix.Fsync(fd); err != nil {
+		return fail(err)
+	}
+	sum, _, err := hashFD(fd)
+	if err != nil {
+		return fail(err)
+	}
+	if err := unix.Fchmod(fd, mode); err != nil {
+		return fail(err)
+	}
+	return sum, nil
+}
