@@ -25,6 +25,12 @@ type Summary struct {
 	Vanished    int64 // files gone between listing and reading
 	Skipped     map[walker.Reason]int64
 	Interrupted bool
+
+	// Remediation, counted by its caller.
+	Quarantined   int64 // files moved into quarantine
+	Cleaned       int64 // files cleaned in place
+	Notified      int64 // users mailed
+	ActionsFailed int64 // quarantines, cleanings and notifications that failed
 }
 
 // AddVerdict counts a verdict.
@@ -110,6 +116,18 @@ func (s *Summary) String(elapsed time.Duration) string {
 	}
 	if len(parts) > 0 {
 		fmt.Fprintf(&sb, "; skipped: %s", strings.Join(parts, ", "))
+	}
+	var acts []string
+	for _, a := range []struct {
+		n    int64
+		what string
+	}{{s.Quarantined, "quarantined"}, {s.Cleaned, "cleaned"}, {s.Notified, "users notified"}, {s.ActionsFailed, "actions FAILED"}} {
+		if a.n > 0 {
+			acts = append(acts, fmt.Sprintf("%d %s", a.n, a.what))
+		}
+	}
+	if len(acts) > 0 {
+		fmt.Fprintf(&sb, "; %s", strings.Join(acts, ", "))
 	}
 	if s.Interrupted {
 		sb.WriteString(" (interrupted)")

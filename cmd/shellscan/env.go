@@ -7,6 +7,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/spamgear/spamgear/cache"
+	"github.com/spamgear/spamgear/remediate"
 )
 
 // env is the process's outside world, replaceable in tests.
@@ -17,6 +18,8 @@ type env struct {
 	stdinPiped  bool
 	stderrIsTTY bool
 	cachePath   string // default --cache
+	quarantine  string // default quarantine directory
+	auditLog    string // default --audit-log
 }
 
 func defaultEnv() *env {
@@ -25,5 +28,7 @@ func defaultEnv() *env {
 		stdinPiped:  stdinIsPiped(),
 		stderrIsTTY: term.IsTerminal(int(os.Stderr.Fd())),
 		cachePath:   cache.DefaultPath(),
+		quarantine:  remediate.DefaultQuarantineDir,
+		auditLog:    remediate.DefaultAuditLog,
 	}
 }

@@ -1,39 +1,81 @@
 package main
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/spf13/pflag"
+)
 
 // legacyArgs rewrites spam-gear's optional-argument syntax. php-shell-scan
-// took "-q DIR" and "-n PATTERN" with the value as the next word. Here an
-// optional value must be attached ("-qDIR", "--quarantine=DIR"), since a
-// separate word is a PATH to scan. When paths come from standard input
-// (no PATH arguments besides the value, stdin piped), the old form
-// "... | shellscan -q /root/shells" is understood as spam-gear meant it.
-func legacyArgs(args []string, stdinPiped bool) []string {
+// read the paths from standard input and took "-q DIR" and "-n PATTERN"
+// with the value as the next word, as in
+//
+//	find /home -type f | php-shell-scan -q -n '^/home/\([^/.]*\)/.*' -c mail.txt
+//
+// Here an optional value must be attached ("-qDIR", "--quarantine=DIR"),
+// since a separate word is a PATH to scan. When standard input is piped and
+// every word that would be a PATH follows a -q or -n, the run is spam-gear's
+// form and those words are the options' values.
+func legacyArgs(args []string, stdinPiped bool, fs *pflag.FlagSet) []string {
 	if !stdinPiped {
 		return args
 	}
+	legacy := map[string]string{"quarantine": "--quarantine=", "notify-user": "--notify-user="}
+	values := map[int]string{} // index of a value word → the option it belongs to
 	positional := 0
-	for _, a := range args {
-		if !strings.HasPrefix(a, "-") || a == "-" {
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if a == "--" {
+			positional += len(args) - i - 1
+			break
+		}
+		if a == "-" || !strings.HasPrefix(a, "-") {
 			positional++
+			continue
+		}
+		var f *pflag.Flag
+		if long, ok := strings.CutPrefix(a, "--"); ok {
+			if strings.Contains(long, "=") {
+				continue
+			}
+			f = fs.Lookup(long)
+		} else {
+			// Short options, possibly grouped (-0x); the last one may take
+			// the next word as its value.
+			for j := 1; j < len(a); j++ {
+				f = fs.ShorthandLookup(a[j : j+1])
+				if f != nil && takesValue(f) && j < len(a)-1 {
+					f = nil // value attached: -j4
+					break
+				}
+			}
+		}
+		if f == nil || i+1 >= len(args) {
+			continue
+		}
+		next := args[i+1]
+		switch {
+		case takesValue(f) && f.NoOptDefVal == "":
+			i++ // a required value
+		case legacy[f.Name] != "" && next != "-" && !strings.HasPrefix(next, "-"):
+			values[i+1] = legacy[f.Name]
+			i++
 		}
 	}
-	if positional != 1 || len(args) < 2 {
+	if positional > 0 || len(values) == 0 {
 		return args
 	}
-	last, prev := args[len(args)-1], args[len(args)-2]
-	if strings.HasPrefix(last, "-") {
-		return args
+	var out []string
+	for i := 0; i < len(args); i++ {
+		if prefix, ok := values[i+1]; ok {
+			out = append(out, prefix+args[i+1])
+			i++
+			continue
+		}
+		out = append(out, args[i])
 	}
-	var long string
-	switch prev {
-	case "-q", "--quarantine":
-		long = "--quarantine="
-	case "-n", "--notify-user":
-		long = "--notify-user="
-	default:
-		return args
-	}
-	out := append([]string{}, args[:len(args)-2]...)
-	return append(out, long+last)
+	return out
 }
+
+// takesValue reports whether a flag has a value (is not a boolean switch).
+func takesValue(f *pflag.Flag) bool { return f.Value.Type() != "bool" }

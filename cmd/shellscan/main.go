@@ -48,7 +48,7 @@ func main() {
 // run executes the command line and returns the exit code.
 func run(ctx context.Context, e *env, args []string) int {
 	cmd := newRootCommand(e)
-	cmd.SetArgs(legacyArgs(args, e.stdinPiped))
+	cmd.SetArgs(legacyArgs(args, e.stdinPiped, cmd.Flags()))
 	err := cmd.ExecuteContext(ctx)
 	if err == nil {
 		return exitClean

@@ -36,8 +36,11 @@ type result struct {
 func runCLI(t *testing.T, stdin string, args ...string) result {
 	t.Helper()
 	var out, errb bytes.Buffer
+	tmp := t.TempDir()
+	// Never the real /root/shells or /var/log/spamgear from a test.
 	e := &env{stdin: strings.NewReader(stdin), stdout: &out, stderr: &errb, stdinPiped: stdin != "",
-		cachePath: filepath.Join(t.TempDir(), "cache.db")}
+		cachePath: filepath.Join(tmp, "cache.db"), quarantine: filepath.Join(tmp, "default-shells"),
+		auditLog: filepath.Join(tmp, "default-actions.log")}
 	code := run(context.Background(), e, args)
 	return result{code, out.String(), errb.String()}
 }
@@ -199,8 +202,8 @@ func TestUsageErrors(t *testing.T) {
 	}{
 		{"bad rule file", []string{"--no-default-rules", "--sigs", bad, root}, bad + ":1: rule X: literal \"ab\" is shorter"},
 		{"unknown flag", []string{"--frobnicate", root}, "unknown flag"},
-		{"quarantine not yet", append(baseArgs(rules), "-q", root), "not available yet"},
-		{"notify not yet", append(baseArgs(rules), "--notify-user", root), "not available yet"},
+		{"template without notify", append(baseArgs(rules), "-c", rules, root), "needs -n/--notify-user"},
+		{"bad user pattern", append(baseArgs(rules), "--notify-user=^/home/[^/]*/", root), "capture group"},
 		{"bad size", append(baseArgs(rules), "--max-size", "lots", root), "invalid size"},
 		{"bad mtime", append(baseArgs(rules), "--mtime", "yesterday", root), "invalid --mtime"},
 		{"bad format", append(baseArgs(rules), "--format", "xml", root), "--format"},
@@ -238,10 +241,18 @@ func TestLegacyArgs(t *testing.T) {
 		{[]string{"-q", "/var/www"}, false, []string{"-q", "/var/www"}},
 		{[]string{"-q", "/a", "/b"}, true, []string{"-q", "/a", "/b"}},
 		{[]string{"-q"}, true, []string{"-q"}},
-		{[]string{"--json", "-q", "-"}, true, []string{"--json", "-q", "-"}},
+		{[]string{"--format", "json", "-q", "-"}, true, []string{"--format", "json", "-q", "-"}},
+		// spam-gear's documented pipe.
+		{[]string{"-q", "-n", `^/home/\([^/.]*\)/.*`, "-c", "/etc/mail.txt"}, true,
+			[]string{"-q", `--notify-user=^/home/\([^/.]*\)/.*`, "-c", "/etc/mail.txt"}},
+		{[]string{"-j", "4", "-q", "/root/shells"}, true, []string{"-j", "4", "--quarantine=/root/shells"}},
+		{[]string{"-j4", "-0q", "/root/shells"}, true, []string{"-j4", "--quarantine=/root/shells"}},
+		{[]string{"-q", "/root/shells", "-n", "^/home/([^/]*)/"}, true, []string{"--quarantine=/root/shells", "--notify-user=^/home/([^/]*)/"}},
+		{[]string{"-q", "/root/shells", "--", "/home"}, true, []string{"-q", "/root/shells", "--", "/home"}},
 	}
+	fs := newRootCommand(&env{}).Flags()
 	for _, tt := range tests {
-		if got := legacyArgs(tt.args, tt.piped); !slices.Equal(got, tt.want) {
+		if got := legacyArgs(tt.args, tt.piped, fs); !slices.Equal(got, tt.want) {
 			t.Errorf("legacyArgs(%q, %v) = %q, want %q", tt.args, tt.piped, got, tt.want)
 		}
 	}

@@ -52,16 +52,8 @@ type scanOptions struct {
 	racyWindow    time.Duration
 	noDedupe      bool
 
-	// Remediation (a later stage; refused until then).
-	quarantine  string
-	notifyUser  string
-	customEmail string
+	act actOptions
 }
-
-const (
-	defaultQuarantineDir = "/root/shells"
-	defaultUserPattern   = `^/home/([^/.]*)/.*`
-)
 
 const rootLong = `shellscan finds PHP web shells and injected backdoors in users' home trees.
 
@@ -75,8 +67,16 @@ Paths come from the arguments (directories are walked in parallel) and, when
 there are none or one of them is "-", from standard input, one per line (or
 NUL-separated with -0), as find prints them.
 
-Output: one line per hit, "PATH [ENGINE] [SIGNATURE]", or NDJSON with
---format json; a summary on stderr.
+Output: one line per hit, "PATH [ENGINE] [SIGNATURE] [ACTION]", or NDJSON
+with --format json; a summary on stderr.
+
+Actions (none by default: a scan only reports): -q moves infected files into
+a quarantine directory with a manifest ('shellscan restore' puts them back),
+--clean removes injected code and keeps the rest, -n mails each hosting user a
+digest of their files. Hits of "potentially dangerous" signatures (category 2)
+are only reported. Every action goes to the audit log; --dry-run shows what
+would be done. As with spam-gear, when paths come from standard input,
+"-q DIR" and "-n PATTERN" may take their value as the next word.
 
 Exit status: 0 nothing found, 1 something found, 2 usage or configuration
 error, 3 finished but some files could not be read, 130 interrupted.`
@@ -85,7 +85,9 @@ const rootExample = `  shellscan /var/www
   shellscan -j 4 --ext php,phtml,inc /home
   find /home -mtime -2 -iname '*php' | shellscan
   find /home -type f -print0 | shellscan -0 --format json > hits.ndjson
-  mailscan php 500 | shellscan`
+  mailscan php 500 | shellscan -q
+  find /home -type f | shellscan -q -n '^/home/\([^/.]*\)/.*' -c /etc/spamgear/mail.txt
+  shellscan --clean -q --dry-run /home/alice`
 
 func newRootCommand(e *env) *cobra.Command {
 	o := &scanOptions{}
@@ -111,6 +113,7 @@ func newRootCommand(e *env) *cobra.Command {
 	cmd.AddCommand(newRulesCommand(e))
 	cmd.AddCommand(newCacheCommand(e))
 	cmd.AddCommand(newUpdatedbCommand(e))
+	cmd.AddCommand(newRestoreCommand(e))
 	cmd.CompletionOptions.DisableDefaultCmd = true
 	return cmd
 }
@@ -143,11 +146,7 @@ func (o *scanOptions) AddFlags(cmd *cobra.Command, e *env) {
 	fs.BoolVar(&o.noDedupe, "no-dedupe", false, "match every file even when an identical one was matched already (for benchmarking)")
 	_ = fs.MarkHidden("no-dedupe")
 
-	fs.StringVarP(&o.quarantine, "quarantine", "q", "", "move infected files to `DIR` (default "+defaultQuarantineDir+"); not available yet")
-	fs.Lookup("quarantine").NoOptDefVal = defaultQuarantineDir
-	fs.StringVarP(&o.notifyUser, "notify-user", "n", "", "mail each affected user; `PATTERN` derives the user from the path (default '"+defaultUserPattern+"'); not available yet")
-	fs.Lookup("notify-user").NoOptDefVal = defaultUserPattern
-	fs.StringVarP(&o.customEmail, "custom-email", "c", "", "notification template `PATH` for --notify-user; not available yet")
+	o.act.AddFlags(fs, e)
 }
 
 // walkOptions turns the filter flags into walker options.
@@ -191,12 +190,6 @@ func (o *scanOptions) walkOptions(now time.Time) (walker.Options, error) {
 
 func (o *scanOptions) validate(args []string) error {
 	switch {
-	case o.quarantine != "":
-		return usageErrorf("-q/--quarantine is not available yet in this version: nothing was scanned; run without it to report only")
-	case o.notifyUser != "":
-		return usageErrorf("-n/--notify-user is not available yet in this version: nothing was scanned; run without it to report only")
-	case o.customEmail != "":
-		return usageErrorf("-c/--custom-email is not available yet in this version: nothing was scanned; run without it to report only")
 	case o.jobs < 1:
 		return usageErrorf("-j/--jobs must be at least 1")
 	case o.sinceLast && o.noCache:
@@ -268,6 +261,10 @@ func runScan(ctx context.Context, e *env, o *scanOptions, args []string) error {
 	prog := newProgress(e, o.noProgress)
 	sink := &scanSink{w: w, out: out, log: log, prog: prog, verbose: o.verbose}
 	sink.sum.Unreadable = int64(missing)
+	if sink.act, err = newActor(&o.act, eng, e, log, &sink.sum); err != nil {
+		return err
+	}
+	defer sink.act.close()
 	cfg := scan.Config{Matcher: eng, Workers: o.jobs, Walk: wopts, Log: log, RacyWindow: o.racyWindow}
 	if o.noDedupe {
 		cfg.Dedupe = -1
@@ -321,6 +318,8 @@ func runScan(ctx context.Context, e *env, o *scanOptions, args []string) error {
 		}
 	}
 	prog.finish()
+	// Users hear about what was done even when the scan was cut short.
+	sink.act.notify(context.WithoutCancel(ctx))
 	if ferr := out.Flush(); ferr != nil && sink.writeErr == nil {
 		sink.writeErr = ferr
 	}
@@ -352,6 +351,7 @@ type scanSink struct {
 	log      *slog.Logger
 	prog     *progress
 	verbose  bool
+	act      *actor // nil: report only
 	sum      report.Summary
 	writeErr error
 }
@@ -371,7 +371,7 @@ func (s *scanSink) Verdict(v *scan.Verdict) {
 		return
 	}
 	s.prog.clear()
-	if err := s.w.Write(v, ""); err != nil && s.writeErr == nil {
+	if err := s.w.Write(v, s.act.act(v)); err != nil && s.writeErr == nil {
 		s.writeErr = err
 	}
 	if err := s.out.Flush(); err != nil && s.writeErr == nil {
