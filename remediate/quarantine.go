@@ -226,8 +226,12 @@ func (q *Quarantine) cancel(root int, rec Record, why error) {
 }
 
 // transfer moves the opened source into qdir as *qname.
+//
+// A file with other hard links is copied and only this name unlinked: a
+// rename and chmod 000 would change the inode that the other names share
+// (a hard link to a system file, planted in a user's tree).
 func (q *Quarantine) transfer(src *source, qdir int, qname *string) error {
-	if !q.forceCopy {
+	if !q.forceCopy && src.st.Nlink <= 1 {
 		err := renameNoReplace(src.dirfd, src.name, qdir, *qname)
 		if err == nil {
 			return q.afterRename(src, qdir, *qname)

@@ -507,3 +507,27 @@ func must(t *testing.T, err error) {
 		t.Fatal(err)
 	}
 }
+
+// TestMoveHardLink: a hard link to a file outside the tree is moved by
+// copying and unlinking this name only; the shared inode keeps its mode
+// and content.
+func TestMoveHardLink(t *testing.T) {
+	f := newFixture(t)
+	outside := filepath.Join(filepath.Dir(f.home), "system-file")
+	must(t, os.WriteFile(outside, []byte("root:x:0:0"), 0o644))
+	link := filepath.Join(f.home, "bob", "x.php")
+	must(t, os.Link(outside, link))
+	rec, err := f.q.Move(subject(t, link))
+	must(t, err)
+	if exists(link) || !exists(string(rec.QuarantinePath)) {
+		t.Fatal("link not moved into quarantine")
+	}
+	fi, err := os.Stat(outside)
+	must(t, err)
+	if fi.Mode().Perm() != 0o644 {
+		t.Errorf("the other link's mode changed to %v", fi.Mode().Perm())
+	}
+	if b, _ := os.ReadFile(outside); string(b) != "root:x:0:0" {
+		t.Errorf("the other link's content changed: %q", b)
+	}
+}

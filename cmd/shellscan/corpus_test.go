@@ -75,8 +75,9 @@ func TestCleanSpamGearBackdoorsFromRealApps(t *testing.T) {
 		t.Skip("no PHP files in the benign corpus")
 	}
 	injections := []struct{ before, after string }{
-		{"<?php eval(base64_decode($_POST['sgtest0']));?>", ""},                // backdoors.re line 0
-		{"", "<!--a1b2c3--><a href='http://spam.example'>x</a><!--/a1b2c3-->"}, // line 2 (a back-reference)
+		// Split so that this test binary does not match the rules itself.
+		{strings.Join([]string{"<?php eval(", "base64_decode($_POST['sgtest0']));?>"}, ""), ""}, // backdoors.re line 0
+		{"", "<!--a1b2c3--><a href='http://spam.example'>x</a><!--/a1b2c3-->"},                  // line 2 (a back-reference)
 	}
 	dir := t.TempDir()
 	q := filepath.Join(dir, "shells")
