@@ -33,13 +33,10 @@ func (q *Quarantine) Clean(s Subject, clean CleanFunc) (Record, error) {
 	}
 	defer src.close()
 	if src.st.Size > MaxCleanSize {
-		src.sha, _, err = hashFD(src.fd)
-		if err != nil {
+		if src.sha, err = hashFD(src.fd, src.st.Size); err != nil {
 			return Record{}, fmt.Errorf("%s: %w", s.Path, err)
 		}
-		rec, err := q.moveOpened(s, src, ActQuarantine)
-		rec.Detail = "too large to clean"
-		return rec, err
+		return q.moveOpened(s, src, "too large to clean")
 	}
 	content, err := readAllFD(src.fd, src.st.Size)
 	if err != nil {
@@ -48,9 +45,7 @@ func (q *Quarantine) Clean(s Subject, clean CleanFunc) (Record, error) {
 	src.sha = hashBytes(content)
 	cleaned, ok, why := clean(content)
 	if !ok {
-		rec, err := q.moveOpened(s, src, ActQuarantine)
-		rec.Detail = why
-		return rec, err
+		return q.moveOpened(s, src, why)
 	}
 	rec := q.record(ActClean, s, src)
 	rec.Detail = fmt.Sprintf("removed %d bytes", len(content)-len(cleaned))
@@ -66,11 +61,11 @@ func (q *Quarantine) Clean(s Subject, clean CleanFunc) (Record, error) {
 		return rec, err
 	}
 	defer unix.Close(root)
-	qdir, qname, err := q.placeIn(root, src.dir, src.name, !q.DryRun)
+	qdir, rel, qname, err := q.placeIn(root, src.dir, src.name, !q.DryRun)
 	if err != nil {
 		return rec, err
 	}
-	rec.QuarantinePath = Path(q.quarantinePath(src.dir, qname))
+	rec.QuarantinePath = Path(q.quarantinePath(rel, qname))
 	if q.DryRun {
 		if qdir >= 0 {
 			unix.Close(qdir)
@@ -131,7 +126,7 @@ func (q *Quarantine) replace(src *source, content, cleaned []byte, qdir int, qna
 	q.at("written")
 	st, err := statAt(src.dirfd, src.name)
 	if err != nil || st.Dev != src.st.Dev || st.Ino != src.st.Ino || st.Size != src.st.Size ||
-		st.Mtim != src.st.Mtim || st.Ctim != src.st.Ctim {
+		st.Mtim != src.st.Mtim {
 		return untmp(fmt.Errorf("%s: %w while it was being cleaned", src.path, ErrChanged))
 	}
 	if err := unix.Renameat(src.dirfd, tmp, src.dirfd, src.name); err != nil {
@@ -140,32 +135,4 @@ func (q *Quarantine) replace(src *source, content, cleaned []byte, qdir int, qna
 	unix.Close(fd)
 	_ = unix.Fsync(src.dirfd)
 	return nil
-}
-
-// writeNew creates name in dirfd (never replacing anything), writes b,
-// syncs, sets mode, and returns the SHA-256 of what reads back.
-func writeNew(dirfd int, name string, b []byte, mode uint32) (string, error) {
-	fd, err := unix.Openat(dirfd, name, unix.O_RDWR|unix.O_CREAT|unix.O_EXCL|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0o600)
-	if err != nil {
-		return "", err
-	}
-	defer unix.Close(fd)
-	fail := func(err error) (string, error) {
-		_ = unix.Unlinkat(dirfd, name, 0)
-		return "", err
-	}
-	if err := writeAll(fd, b); err != nil {
-		return fail(err)
-	}
-	if err := unix.Fsync(fd); err != nil {
-		return fail(err)
-	}
-	sum, _, err := hashFD(fd)
-	if err != nil {
-		return fail(err)
-	}
-	if err := unix.Fchmod(fd, mode); err != nil {
-		return fail(err)
-	}
-	return sum, nil
 }

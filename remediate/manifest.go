@@ -96,7 +96,7 @@ func appendRecord(dirfd int, r *Record) error {
 		return err
 	}
 	line = append(line, '\n')
-	fd, err := unix.Openat(dirfd, ManifestName, unix.O_WRONLY|unix.O_APPEND|unix.O_CREAT|unix.O_NOFOLLOW|unix.O_NONBLOCK|unix.O_CLOEXEC, 0o600)
+	fd, err := unix.Openat(dirfd, ManifestName, unix.O_RDWR|unix.O_APPEND|unix.O_CREAT|unix.O_NOFOLLOW|unix.O_NONBLOCK|unix.O_CLOEXEC, 0o600)
 	if err != nil {
 		return fmt.Errorf("manifest %s: %w", ManifestName, err)
 	}
@@ -107,7 +107,20 @@ func appendRecord(dirfd int, r *Record) error {
 	if err := unix.Flock(fd, unix.LOCK_EX); err != nil {
 		return fmt.Errorf("manifest %s: lock: %w", ManifestName, err)
 	}
+	var st unix.Stat_t
+	if err := unix.Fstat(fd, &st); err != nil {
+		return fmt.Errorf("manifest %s: %w", ManifestName, err)
+	}
+	if st.Size > 0 {
+		// A line torn by a crash or a full disk must not swallow this
+		// record: start on a line of its own.
+		last := make([]byte, 1)
+		if n, err := unix.Pread(fd, last, st.Size-1); err == nil && n == 1 && last[0] != '\n' {
+			line = append([]byte{'\n'}, line...)
+		}
+	}
 	if err := writeAll(fd, line); err != nil {
+		_ = unix.Ftruncate(fd, st.Size)
 		return fmt.Errorf("manifest %s: %w", ManifestName, err)
 	}
 	return unix.Fsync(fd)

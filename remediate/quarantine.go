@@ -20,6 +20,7 @@ const DefaultQuarantineDir = "/root/shells"
 type Subject struct {
 	Path       string // absolute and clean
 	Dev, Ino   uint64 // as listed; both 0: not checked
+	Size       int64  // bytes judged; 0: not checked
 	Signatures []string
 }
 
@@ -64,6 +65,10 @@ func (q *Quarantine) openRoot(create bool) (int, error) {
 	}
 	fd, err := unix.Open(dir, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
 	if err != nil {
+		return -1, fmt.Errorf("quarantine directory %s: %w", dir, err)
+	}
+	if err := checkOurs(fd); err != nil {
+		unix.Close(fd)
 		return -1, fmt.Errorf("quarantine directory %s: %w", dir, err)
 	}
 	return fd, nil
@@ -111,6 +116,10 @@ func openSource(s Subject) (*source, error) {
 		return nil, fmt.Errorf("%s: %w (device/inode %d/%d, scanned %d/%d)", s.Path, ErrChanged,
 			uint64(src.st.Dev), uint64(src.st.Ino), s.Dev, s.Ino)
 	}
+	if s.Size != 0 && src.st.Size != s.Size {
+		src.close()
+		return nil, fmt.Errorf("%s: %w (%d bytes, scanned %d)", s.Path, ErrChanged, src.st.Size, s.Size)
+	}
 	return src, nil
 }
 
@@ -128,62 +137,81 @@ func (q *Quarantine) record(action string, s Subject, src *source) Record {
 }
 
 // placeIn opens (making it) the quarantine directory for a file from dir
-// and picks a free name: name, then name.1, name.2, ...
-func (q *Quarantine) placeIn(root int, dir, name string, create bool) (qdir int, qname string, err error) {
-	rel := strings.TrimPrefix(dir, "/")
-	if create {
-		qdir, err = walkDirAt(root, rel, true)
-	} else {
-		qdir, err = walkDirAt(root, rel, false)
-		if errors.Is(err, unix.ENOENT) {
-			return -1, name, nil // dry run, nothing there yet
-		}
+// and picks a free name: name, then name.1, name.2, ... It returns the
+// directory's descriptor (-1 in a dry run when it does not exist yet) and
+// the quarantine path relative to the root.
+func (q *Quarantine) placeIn(root int, dir, name string, create bool) (qdir int, rel, qname string, err error) {
+	rel = strings.TrimPrefix(dir, "/")
+	qdir, took, err := walkDirAt(root, rel, create)
+	if !create && errors.Is(err, unix.ENOENT) {
+		return -1, rel, name, nil // dry run, nothing there yet
 	}
 	if err != nil {
-		return -1, "", fmt.Errorf("quarantine directory %s: %w", filepath.Join(q.Dir, rel), err)
+		return -1, "", "", fmt.Errorf("quarantine directory %s: %w", filepath.Join(q.Dir, rel), err)
 	}
-	return qdir, freeName(qdir, name), nil
+	qname, err = freeName(qdir, name)
+	if err != nil {
+		unix.Close(qdir)
+		return -1, "", "", fmt.Errorf("quarantine directory %s: %w", filepath.Join(q.Dir, took), err)
+	}
+	return qdir, took, qname, nil
 }
 
-// freeName is name, or name.N for the first N that is not taken in dirfd.
-func freeName(dirfd int, name string) string {
-	cand := name
-	for i := 1; ; i++ {
-		if _, err := statAt(dirfd, cand); errors.Is(err, unix.ENOENT) {
-			return cand
+// freeName is name, or name.N for the first N that is not taken in dirfd
+// (cut short to fit NAME_MAX).
+func freeName(dirfd int, name string) (string, error) {
+	for i := 0; i < 10000; i++ {
+		cand := name
+		if i > 0 {
+			suffix := "." + strconv.Itoa(i)
+			cand = shorten(name, len(suffix)) + suffix
 		}
-		cand = name + "." + strconv.Itoa(i)
+		_, err := statAt(dirfd, cand)
+		if errors.Is(err, unix.ENOENT) {
+			return cand, nil
+		}
+		if err != nil && !errors.Is(err, unix.ENAMETOOLONG) {
+			return "", err
+		}
 	}
+	return "", fmt.Errorf("%s: no free name", name)
 }
 
-// quarantinePath is where a file of dir goes, named qname.
-func (q *Quarantine) quarantinePath(dir, qname string) string {
-	return filepath.Join(filepath.Clean(q.Dir), dir, qname)
+// quarantinePath is where a file goes: rel (relative to the quarantine
+// directory), named qname.
+func (q *Quarantine) quarantinePath(rel, qname string) string {
+	return filepath.Join(filepath.Clean(q.Dir), rel, qname)
 }
 
 // Move moves the subject into quarantine: the manifest record first
-// (synced), then a rename (RENAME_NOREPLACE) or, across filesystems, a copy
-// (synced and verified against the hash of the original) followed by the
-// unlink of the original. The quarantined file gets mode 000. A file that is
-// not the one judged (ErrChanged), a symlink at any component of its path,
-// or anything that is not a regular file is left alone.
+// (synced), then a hard link of the very file opened (never a rename by
+// name, which a swap could redirect) into quarantine and the unlink of the
+// user's name if it still holds that file; across filesystems, a copy
+// (synced and verified against the hash of the original) in place of the
+// link. The quarantined file gets mode 000, unless other hard links share
+// it: then quarantine holds a copy and the shared inode is left alone. A
+// file that is not the one judged (ErrChanged), a symlink at any component
+// of its path, or anything that is not a regular file is left alone.
 func (q *Quarantine) Move(s Subject) (Record, error) {
 	src, err := openSource(s)
 	if err != nil {
 		return Record{}, err
 	}
 	defer src.close()
-	if src.sha, _, err = hashFD(src.fd); err != nil {
+	if src.sha, err = hashFD(src.fd, src.st.Size); err != nil {
 		return Record{}, fmt.Errorf("%s: %w", s.Path, err)
 	}
-	return q.moveOpened(s, src, ActQuarantine)
+	return q.moveOpened(s, src, "")
 }
 
-func (q *Quarantine) moveOpened(s Subject, src *source, action string) (Record, error) {
+// moveOpened quarantines an opened source whose hash is known; detail goes
+// into the manifest record.
+func (q *Quarantine) moveOpened(s Subject, src *source, detail string) (Record, error) {
+	rec := q.record(ActQuarantine, s, src)
+	rec.Detail = detail
 	if under(src.path, filepath.Clean(q.Dir)) {
-		return Record{}, fmt.Errorf("%s: already in the quarantine directory", src.path)
+		return rec, fmt.Errorf("%s: already in the quarantine directory", src.path)
 	}
-	rec := q.record(action, s, src)
 	root, err := q.openRoot(!q.DryRun)
 	if q.DryRun && err != nil {
 		rec.QuarantinePath = Path(q.quarantinePath(src.dir, src.name))
@@ -193,11 +221,11 @@ func (q *Quarantine) moveOpened(s Subject, src *source, action string) (Record, 
 		return rec, err
 	}
 	defer unix.Close(root)
-	qdir, qname, err := q.placeIn(root, src.dir, src.name, !q.DryRun)
+	qdir, rel, qname, err := q.placeIn(root, src.dir, src.name, !q.DryRun)
 	if err != nil {
 		return rec, err
 	}
-	rec.QuarantinePath = Path(q.quarantinePath(src.dir, qname))
+	rec.QuarantinePath = Path(q.quarantinePath(rel, qname))
 	if q.DryRun {
 		if qdir >= 0 {
 			unix.Close(qdir)
@@ -209,11 +237,10 @@ func (q *Quarantine) moveOpened(s Subject, src *source, action string) (Record, 
 		return rec, err
 	}
 	q.at("recorded")
-	if err := q.transfer(src, qdir, &qname); err != nil {
+	if err := q.transfer(src, qdir, qname); err != nil {
 		q.cancel(root, rec, err)
 		return rec, err
 	}
-	rec.QuarantinePath = Path(q.quarantinePath(src.dir, qname))
 	return rec, nil
 }
 
@@ -225,83 +252,90 @@ func (q *Quarantine) cancel(root int, rec Record, why error) {
 	_ = appendRecord(root, &c)
 }
 
-// transfer moves the opened source into qdir as *qname.
-//
-// A file with other hard links is copied and only this name unlinked: a
-// rename and chmod 000 would change the inode that the other names share
-// (a hard link to a system file, planted in a user's tree).
-func (q *Quarantine) transfer(src *source, qdir int, qname *string) error {
-	if !q.forceCopy && src.st.Nlink <= 1 {
-		err := renameNoReplace(src.dirfd, src.name, qdir, *qname)
+// transfer puts the opened source into qdir as qname and takes it away
+// from the user's directory.
+func (q *Quarantine) transfer(src *source, qdir int, qname string) error {
+	if !q.forceCopy {
+		err := linkFD(src.fd, qdir, qname)
 		if err == nil {
-			return q.afterRename(src, qdir, *qname)
+			return q.afterLink(src, qdir, qname)
 		}
 		if err != unix.EXDEV {
-			return fmt.Errorf("%s: move to quarantine: %w", src.path, err)
+			return fmt.Errorf("%s: link into quarantine: %w", src.path, err)
 		}
 	}
-	return q.copyAcross(src, qdir, *qname)
+	return q.copyAcross(src, qdir, qname)
 }
 
-// afterRename checks that what was renamed is the file that was opened (a
-// hostile user may swap the name in between) and makes it mode 000. A
-// stranger is put back.
-func (q *Quarantine) afterRename(src *source, qdir int, qname string) error {
-	st, err := statAt(qdir, qname)
-	if err == nil && (st.Dev != src.st.Dev || st.Ino != src.st.Ino) {
-		if rerr := renameNoReplace(qdir, qname, src.dirfd, src.name); rerr != nil {
-			return fmt.Errorf("%s: %w: another file was swapped in and is now in quarantine as %s (could not put it back: %v)",
-				src.path, ErrChanged, qname, rerr)
-		}
-		return fmt.Errorf("%s: %w: another file was swapped in during the move; it was put back", src.path, ErrChanged)
-	}
-	q.at("moved")
-	if err := unix.Fchmod(src.fd, 0); err != nil {
-		return fmt.Errorf("%s: chmod 000 in quarantine: %w", src.path, err)
+// afterLink unlinks the user's name when it still holds the file that is
+// now in quarantine, then makes the quarantined file mode 000, or an
+// independent copy when other links share its inode.
+func (q *Quarantine) afterLink(src *source, qdir int, qname string) error {
+	undo := func(err error) error {
+		_ = unix.Unlinkat(qdir, qname, 0)
+		return err
 	}
 	_ = unix.Fsync(qdir)
+	q.at("linked")
+	if err := unlinkIfSame(src); err != nil {
+		return undo(err)
+	}
 	_ = unix.Fsync(src.dirfd)
+	q.at("moved")
+	var st unix.Stat_t
+	if err := unix.Fstat(src.fd, &st); err != nil {
+		return fmt.Errorf("%s: in quarantine, but: %w", src.path, err)
+	}
+	if st.Nlink > 1 {
+		// Another name shares the inode (a hard link, perhaps to a system
+		// file): give quarantine its own copy and leave the inode be.
+		tmp := tempName(qname)
+		if _, err := writeNewFrom(qdir, tmp, src.fd, src.st.Size, 0); err != nil {
+			return fmt.Errorf("%s: in quarantine as a hard link, not copied: %w", src.path, err)
+		}
+		if err := unix.Renameat(qdir, tmp, qdir, qname); err != nil {
+			_ = unix.Unlinkat(qdir, tmp, 0)
+			return fmt.Errorf("%s: in quarantine as a hard link, not copied: %w", src.path, err)
+		}
+		_ = unix.Fsync(qdir)
+		return nil
+	}
+	if err := unix.Fchmod(src.fd, 0); err != nil {
+		return fmt.Errorf("%s: in quarantine, but chmod 000: %w", src.path, err)
+	}
+	return nil
+}
+
+// unlinkIfSame removes the user's name of the source if it still names the
+// opened, unchanged file.
+func unlinkIfSame(src *source) error {
+	st, err := statAt(src.dirfd, src.name)
+	if err != nil || st.Dev != src.st.Dev || st.Ino != src.st.Ino || st.Size != src.st.Size ||
+		st.Mtim != src.st.Mtim {
+		return fmt.Errorf("%s: %w while it was being moved to quarantine", src.path, ErrChanged)
+	}
+	if err := unix.Unlinkat(src.dirfd, src.name, 0); err != nil {
+		return fmt.Errorf("%s: remove from the user's directory: %w", src.path, err)
+	}
 	return nil
 }
 
 // copyAcross copies the source into qdir, verifies the copy, then unlinks
 // the original (if it is still the same, unchanged file).
 func (q *Quarantine) copyAcross(src *source, qdir int, qname string) error {
-	dst, err := unix.Openat(qdir, qname, unix.O_RDWR|unix.O_CREAT|unix.O_EXCL|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0o600)
+	sum, err := writeNewFrom(qdir, qname, src.fd, src.st.Size, 0)
 	if err != nil {
 		return fmt.Errorf("%s: copy to quarantine: %w", src.path, err)
 	}
-	defer unix.Close(dst)
-	undo := func(err error) error {
+	if sum != src.sha {
 		_ = unix.Unlinkat(qdir, qname, 0)
-		return err
+		return fmt.Errorf("%s: %w: the copy in quarantine does not match the original", src.path, ErrChanged)
 	}
-	sum, err := copyFD(dst, src.fd)
-	if err == nil {
-		err = unix.Fsync(dst)
-	}
-	if err != nil {
-		return undo(fmt.Errorf("%s: copy to quarantine: %w", src.path, err))
-	}
-	check, _, err := hashFD(dst)
-	if err != nil || check != sum || sum != src.sha {
-		return undo(fmt.Errorf("%s: %w: the copy in quarantine does not match the original", src.path, ErrChanged))
-	}
-	if err := unix.Fchmod(dst, 0); err != nil {
-		return undo(fmt.Errorf("%s: chmod 000 in quarantine: %w", src.path, err))
-	}
-	_ = unix.Fsync(dst)
 	_ = unix.Fsync(qdir)
 	q.at("copied")
-	// The original goes only if its name still holds the same, unchanged
-	// file: otherwise the copy is discarded and nothing happened.
-	st, err := statAt(src.dirfd, src.name)
-	if err != nil || st.Dev != src.st.Dev || st.Ino != src.st.Ino || st.Size != src.st.Size ||
-		st.Mtim != src.st.Mtim || st.Ctim != src.st.Ctim {
-		return undo(fmt.Errorf("%s: %w while it was copied to quarantine", src.path, ErrChanged))
-	}
-	if err := unix.Unlinkat(src.dirfd, src.name, 0); err != nil {
-		return undo(fmt.Errorf("%s: remove after copying to quarantine: %w", src.path, err))
+	if err := unlinkIfSame(src); err != nil {
+		_ = unix.Unlinkat(qdir, qname, 0)
+		return err
 	}
 	_ = unix.Fsync(src.dirfd)
 	return nil

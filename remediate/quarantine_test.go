@@ -422,6 +422,7 @@ func TestCrash(t *testing.T) {
 		inQ       bool // a copy is in quarantine
 	}{
 		{"move", "recorded", false, true, false},
+		{"move", "linked", false, true, true},
 		{"move", "moved", false, false, true},
 		{"move", "copied", true, true, true},
 		{"clean", "copied", false, true, true},
@@ -530,4 +531,74 @@ func TestMoveHardLink(t *testing.T) {
 	if b, _ := os.ReadFile(outside); string(b) != "root:x:0:0" {
 		t.Errorf("the other link's content changed: %q", b)
 	}
+}
+
+// TestReviewAttacks covers what a hostile user can do between the scan and
+// the move.
+func TestReviewAttacks(t *testing.T) {
+	t.Run("sparse growth after the scan", func(t *testing.T) {
+		f := newFixture(t)
+		s := f.file(t, "bob/x.php", "evil", 0o644)
+		s.Size = 4
+		must(t, os.Truncate(s.Path, 1<<40)) // a terabyte of holes
+		if _, err := f.q.Move(s); !errors.Is(err, remediate.ErrChanged) {
+			t.Fatalf("err %v, want ErrChanged", err)
+		}
+	})
+	t.Run("255-byte name quarantined twice", func(t *testing.T) {
+		f := newFixture(t)
+		name := strings.Repeat("n", 251) + ".php"
+		var got []string
+		for range 2 {
+			rec, err := f.q.Move(f.file(t, "bob/"+name, "evil", 0o644))
+			must(t, err)
+			got = append(got, filepath.Base(string(rec.QuarantinePath)))
+		}
+		if got[0] != name || len(got[1]) > 255 || got[1] == name || !exists(filepath.Join(filepath.Dir(filepath.Join(f.q.Dir, f.home, "bob", name)), got[1])) {
+			t.Errorf("names %q", got)
+		}
+	})
+	t.Run("a quarantined file named like a later directory", func(t *testing.T) {
+		f := newFixture(t)
+		_, err := f.q.Move(f.file(t, "bob/x", "evil", 0o644))
+		must(t, err)
+		rec, err := f.q.Move(f.file(t, "bob/x/y.php", "evil too", 0o644))
+		must(t, err)
+		if want := filepath.Join(f.q.Dir, f.home, "bob", "x.d", "y.php"); string(rec.QuarantinePath) != want {
+			t.Errorf("quarantine path %s, want %s", rec.QuarantinePath, want)
+		}
+		must(t, f.q.Restore(rec))
+		if b, _ := os.ReadFile(filepath.Join(f.home, "bob", "x", "y.php")); string(b) != "evil too" {
+			t.Errorf("restored %q", b)
+		}
+	})
+	t.Run("torn manifest line", func(t *testing.T) {
+		f := newFixture(t)
+		_, err := f.q.Move(f.file(t, "bob/a.php", "evil", 0o644))
+		must(t, err)
+		mf, err := os.OpenFile(filepath.Join(f.q.Dir, remediate.ManifestName), os.O_APPEND|os.O_WRONLY, 0)
+		must(t, err)
+		_, _ = mf.WriteString(`{"id":"torn","act`) // a crash mid-write
+		mf.Close()
+		_, err = f.q.Move(f.file(t, "bob/b.php", "evil", 0o644))
+		must(t, err)
+		recs, err := f.q.Manifest()
+		if err == nil || len(remediate.Pending(recs)) != 2 {
+			b, _ := os.ReadFile(filepath.Join(f.q.Dir, remediate.ManifestName))
+			t.Logf("manifest:\n%s", b)
+			t.Errorf("after a torn line: %d pending, err %v; want 2 and an error naming the torn line", len(remediate.Pending(recs)), err)
+		}
+	})
+	t.Run("quarantine directory writable by others", func(t *testing.T) {
+		f := newFixture(t)
+		must(t, os.MkdirAll(filepath.Join(f.q.Dir, strings.TrimPrefix(f.home, "/"), "bob"), 0o700))
+		must(t, os.Chmod(filepath.Join(f.q.Dir, strings.TrimPrefix(f.home, "/"), "bob"), 0o777))
+		s := f.file(t, "bob/x.php", "evil", 0o644)
+		if _, err := f.q.Move(s); err == nil || !strings.Contains(err.Error(), "writable by no one else") {
+			t.Fatalf("err %v", err)
+		}
+		if !exists(s.Path) {
+			t.Error("moved anyway")
+		}
+	})
 }

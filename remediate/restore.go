@@ -70,7 +70,7 @@ func (q *Quarantine) Restore(rec Record) error {
 		return err
 	}
 	defer unix.Close(root)
-	qdir, err := walkDirAt(root, filepath.Dir(rel), false)
+	qdir, _, err := walkDirAt(root, filepath.Dir(rel), false)
 	if err != nil {
 		return fmt.Errorf("%s: %w (%s: %v)", rec.Path, ErrNotQuarantined, qpath, err)
 	}
@@ -81,7 +81,7 @@ func (q *Quarantine) Restore(rec Record) error {
 		return fmt.Errorf("%s: %w (%s: %v)", rec.Path, ErrNotQuarantined, qpath, err)
 	}
 	defer unix.Close(qfd)
-	sum, _, err := hashFD(qfd)
+	sum, err := hashFD(qfd, qst.Size)
 	if err != nil {
 		return fmt.Errorf("%s: %w", qpath, err)
 	}
@@ -103,10 +103,19 @@ func (q *Quarantine) Restore(rec Record) error {
 	if q.DryRun {
 		return nil
 	}
+	if pst.Uid != 0 && rec.UID == 0 {
+		// A root-owned file put back into a user's directory loses its
+		// set-id bits: a copy would be a new root-owned set-id inode there.
+		rec.Mode &^= unix.S_ISUID | unix.S_ISGID
+	}
+	err = unix.EXDEV
 	if qst.Dev == pst.Dev && !q.forceCopy {
 		err = q.restoreRename(rec, qfd, qdir, qname, pfd, name)
-	} else {
-		err = q.restoreCopy(rec, qfd, qdir, qname, pfd, name)
+	}
+	if err == unix.EXDEV {
+		// Another filesystem, or the same one through another mount
+		// (bind mounts): copy.
+		err = q.restoreCopy(rec, qfd, qst.Size, qdir, qname, pfd, name)
 	}
 	if err != nil {
 		return err
@@ -146,8 +155,11 @@ func (q *Quarantine) restoreRename(rec Record, qfd, qdir int, qname string, pfd 
 	}
 	if err := renameNoReplace(qdir, qname, pfd, name); err != nil {
 		_ = unix.Fchmod(qfd, 0)
-		if err == unix.EEXIST {
+		switch err {
+		case unix.EEXIST:
 			return fmt.Errorf("%s: %w", rec.Path, ErrExists)
+		case unix.EXDEV:
+			return err // the caller copies
 		}
 		return fmt.Errorf("%s: restore: %w", rec.Path, err)
 	}
@@ -156,7 +168,7 @@ func (q *Quarantine) restoreRename(rec Record, qfd, qdir int, qname string, pfd 
 	return nil
 }
 
-func (q *Quarantine) restoreCopy(rec Record, qfd, qdir int, qname string, pfd int, name string) error {
+func (q *Quarantine) restoreCopy(rec Record, qfd int, size int64, qdir int, qname string, pfd int, name string) error {
 	tmp := tempName(name)
 	fd, err := unix.Openat(pfd, tmp, unix.O_RDWR|unix.O_CREAT|unix.O_EXCL|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0o600)
 	if err != nil {
@@ -167,7 +179,7 @@ func (q *Quarantine) restoreCopy(rec Record, qfd, qdir int, qname string, pfd in
 		_ = unix.Unlinkat(pfd, tmp, 0)
 		return fmt.Errorf("%s: restore: %w", rec.Path, err)
 	}
-	sum, err := copyFD(fd, qfd)
+	sum, err := copyFD(fd, qfd, size)
 	if err != nil {
 		return fail(err)
 	}

@@ -292,3 +292,30 @@ func exists(p string) bool {
 	_, err := os.Lstat(p)
 	return err == nil
 }
+
+func TestActingRefusesUserSymlinkRoot(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to make a link owned by another user")
+	}
+	a := newActTree(t)
+	outside := filepath.Join(t.TempDir(), "www-other")
+	write(t, filepath.Join(outside, "x.php"), "<?php spamgear-test-marker(3); ?>")
+	link := filepath.Join(a.home, "bob", "site")
+	if err := os.Symlink(outside, link); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Lchown(link, 1234, 1234); err != nil {
+		t.Fatal(err)
+	}
+	r := runCLI(t, "", a.args("--quarantine="+a.q, link)...)
+	if r.code != exitUsage || !strings.Contains(r.stderr, "owned by uid 1234") {
+		t.Fatalf("exit %d\n%s", r.code, r.stderr)
+	}
+	if !exists(filepath.Join(outside, "x.php")) {
+		t.Error("a file outside the user's tree was moved")
+	}
+	// Reporting only still follows the link, like find -H.
+	if r := runCLI(t, "", a.args(link)...); r.code != exitFound {
+		t.Errorf("report-only scan through the link: exit %d", r.code)
+	}
+}

@@ -264,6 +264,13 @@ func runScan(ctx context.Context, e *env, o *scanOptions, args []string) error {
 	if sink.act, err = newActor(&o.act, eng, e, log, &sink.sum); err != nil {
 		return err
 	}
+	if sink.act != nil {
+		for _, root := range in.Roots {
+			if err := checkRootLinks(root); err != nil {
+				return usageErrorf("%v", err)
+			}
+		}
+	}
 	defer sink.act.close()
 	cfg := scan.Config{Matcher: eng, Workers: o.jobs, Walk: wopts, Log: log, RacyWindow: o.racyWindow}
 	if o.noDedupe {
