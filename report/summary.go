@@ -26,6 +26,11 @@ type Summary struct {
 	Skipped     map[walker.Reason]int64
 	Interrupted bool
 
+	// clamd, when used.
+	ClamdScanned int64 // files clamd scanned
+	ClamdTooBig  int64 // files over clamd's StreamMaxLength: not sent
+	ClamdMissed  int64 // files clamd should have seen and did not (down, errors): the run is incomplete
+
 	// Remediation, counted by its caller.
 	Quarantined   int64 // files moved into quarantine
 	Cleaned       int64 // files cleaned in place
@@ -50,6 +55,14 @@ func (s *Summary) AddVerdict(v *scan.Verdict) {
 		if v.Infected() {
 			s.Infected++
 			s.Findings += int64(len(v.Findings))
+		}
+		switch v.Clamd {
+		case scan.ClamdScanned:
+			s.ClamdScanned++
+		case scan.ClamdTooBig:
+			s.ClamdTooBig++
+		case scan.ClamdMissed:
+			s.ClamdMissed++
 		}
 	case errors.Is(v.Err, fs.ErrNotExist):
 		s.Vanished++
@@ -93,7 +106,7 @@ func (s *Summary) String(elapsed time.Duration) string {
 		fmt.Fprintf(&sb, " (%d unchanged, not read)", s.Unchanged)
 	}
 	read := s.Files - s.Unchanged
-	fmt.Fprintf(&sb, ", %d read (%s", read, humanBytes(s.Bytes))
+	fmt.Fprintf(&sb, ", %d read (%s", read, HumanBytes(s.Bytes))
 	if s.Duplicates > 0 {
 		fmt.Fprintf(&sb, ", %d duplicates", s.Duplicates)
 	}
@@ -117,6 +130,15 @@ func (s *Summary) String(elapsed time.Duration) string {
 	if len(parts) > 0 {
 		fmt.Fprintf(&sb, "; skipped: %s", strings.Join(parts, ", "))
 	}
+	if s.ClamdScanned+s.ClamdTooBig+s.ClamdMissed > 0 {
+		fmt.Fprintf(&sb, "; clamd: %d scanned", s.ClamdScanned)
+		if s.ClamdTooBig > 0 {
+			fmt.Fprintf(&sb, ", %d over its size limit", s.ClamdTooBig)
+		}
+		if s.ClamdMissed > 0 {
+			fmt.Fprintf(&sb, ", %d NOT seen by clamd", s.ClamdMissed)
+		}
+	}
 	var acts []string
 	for _, a := range []struct {
 		n    int64
@@ -135,7 +157,8 @@ func (s *Summary) String(elapsed time.Duration) string {
 	return sb.String()
 }
 
-func humanBytes(n int64) string {
+// HumanBytes renders a byte count as 1.5 KiB, 3.1 GiB, ...
+func HumanBytes(n int64) string {
 	const unit = 1024
 	if n < unit {
 		return fmt.Sprintf("%d B", n)

@@ -33,6 +33,7 @@ type dedupeKey struct {
 
 type dedupeVal struct {
 	findings []matcher.Finding
+	clamd    ClamdStatus
 	sum      [32]byte // SHA-256, when hasSum
 	hasSum   bool
 }

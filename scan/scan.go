@@ -15,6 +15,7 @@ import (
 	"os"
 	"runtime"
 	"runtime/debug"
+	"sync"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -44,6 +45,8 @@ type Verdict struct {
 	// ContentCached is set when the file was read but its content was
 	// known clean from an earlier run, so it was not matched.
 	ContentCached bool
+	// Clamd says what clamd made of the file (ClamdNotUsed without clamd).
+	Clamd ClamdStatus
 }
 
 // VerdictCache remembers verdicts between runs (package cache).
@@ -85,6 +88,11 @@ type Config struct {
 	// RacyWindow: files changed less than this long ago are not recorded
 	// clean by their stat tuple (0: always recorded).
 	RacyWindow time.Duration
+	// Clamd, when set, also sends every file read to clamd, from the same
+	// buffer. Its pool's workers are added to the scan workers, so that
+	// files waiting for clamd do not stop the matching; reading and
+	// matching stay bounded by Workers.
+	Clamd *Clamd
 }
 
 // queueDepth bounds the channels between stages.
@@ -112,6 +120,13 @@ func Run(ctx context.Context, cfg Config, in Inputs, sink Sink) error {
 		dedupeMax = DefaultDedupeEntries
 	}
 	dd := newDedupe(dedupeMax)
+	cs := newClamdState(cfg.Clamd, log)
+	goroutines := workers
+	var sem chan struct{}
+	if cs != nil {
+		goroutines += cfg.Clamd.Pool.Workers()
+		sem = make(chan struct{}, workers)
+	}
 	targets := make(chan walker.Target, queueDepth)
 	events := make(chan event, queueDepth)
 	g, gctx := errgroup.WithContext(ctx)
@@ -138,11 +153,12 @@ func Run(ctx context.Context, cfg Config, in Inputs, sink Sink) error {
 		return nil
 	})
 	// Workers.
-	for i := 0; i < workers; i++ {
+	for i := 0; i < goroutines; i++ {
 		g.Go(func() error {
-			w := worker{m: cfg.Matcher, maxSize: cfg.Walk.MaxSize, log: log, dd: dd, cache: cfg.Cache, racyWindow: cfg.RacyWindow}
+			w := worker{m: cfg.Matcher, maxSize: cfg.Walk.MaxSize, log: log, dd: dd, cache: cfg.Cache, racyWindow: cfg.RacyWindow,
+				clamd: cs, sem: sem}
 			for t := range targets {
-				v := w.scan(t)
+				v := w.scan(gctx, t)
 				select {
 				case events <- event{v: v}:
 				case <-gctx.Done():
@@ -183,13 +199,22 @@ type worker struct {
 	dd         *dedupe // nil: off
 	cache      VerdictCache
 	racyWindow time.Duration
+	clamd      *clamdState   // nil: no clamd
+	sem        chan struct{} // bounds reading and matching when clamd adds goroutines
 	buf        []byte
 }
 
 // scan reads and matches one file; a panic in a matcher becomes the
 // file's error, never the end of the run.
-func (w *worker) scan(t walker.Target) (v *Verdict) {
+func (w *worker) scan(ctx context.Context, t walker.Target) (v *Verdict) {
 	v = &Verdict{Target: t}
+	release := func() {}
+	if w.sem != nil {
+		w.sem <- struct{}{}
+		var once sync.Once
+		release = func() { once.Do(func() { <-w.sem }) }
+	}
+	defer release()
 	defer func() {
 		if r := recover(); r != nil {
 			w.log.Error("panic scanning file", "path", t.Path, "panic", r, "stack", string(debug.Stack()))
@@ -228,19 +253,35 @@ func (w *worker) scan(t walker.Target) (v *Verdict) {
 		}
 		if !v.ContentCached {
 			res.findings = w.m.Match(data, v.Kinds)
+			if w.clamd != nil {
+				res.clamd = ClamdNotSent
+				if w.clamd.wanted(data, v.Kinds, res.findings) {
+					// clamd is slow: let other files be read and matched
+					// meanwhile.
+					release()
+					var f *matcher.Finding
+					f, res.clamd = w.clamd.scan(ctx, t.Path, data)
+					if f != nil {
+						res.findings = append(res.findings, *f)
+					}
+				}
+			}
 		}
 		if len(res.findings) > 0 && !res.hasSum {
 			res.sum, res.hasSum = sha256.Sum256(data), true
 		}
-		if w.dd != nil {
+		if w.dd != nil && res.clamd != ClamdMissed {
 			w.dd.put(key, res)
 		}
 	}
+	v.Clamd = res.clamd
 	v.Findings = res.findings
 	if len(v.Findings) > 0 {
 		v.SHA256 = hex.EncodeToString(res.sum[:])
 	}
-	if w.cache != nil {
+	if w.cache != nil && v.Clamd != ClamdMissed {
+		// A file clamd did not see is not vouched for: it is read again
+		// next time.
 		verdict := cache.Clean
 		if len(v.Findings) > 0 {
 			verdict = cache.Infected

@@ -153,7 +153,7 @@ func TestTooBigAndGrown(t *testing.T) {
 	if err := os.WriteFile(p, []byte(strings.Repeat("y", 5000)), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	v := w.scan(tg)
+	v := w.scan(context.Background(), tg)
 	if !errors.Is(v.Err, ErrTooBig) {
 		t.Errorf("grown file: %v", v.Err)
 	}

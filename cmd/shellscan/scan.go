@@ -52,7 +52,8 @@ type scanOptions struct {
 	racyWindow    time.Duration
 	noDedupe      bool
 
-	act actOptions
+	act   actOptions
+	clamd clamdOptions
 }
 
 const rootLong = `shellscan finds PHP web shells and injected backdoors in users' home trees.
@@ -114,6 +115,7 @@ func newRootCommand(e *env) *cobra.Command {
 	cmd.AddCommand(newCacheCommand(e))
 	cmd.AddCommand(newUpdatedbCommand(e))
 	cmd.AddCommand(newRestoreCommand(e))
+	cmd.AddCommand(newClamdCheckCommand(e))
 	cmd.CompletionOptions.DisableDefaultCmd = true
 	return cmd
 }
@@ -146,6 +148,7 @@ func (o *scanOptions) AddFlags(cmd *cobra.Command, e *env) {
 	fs.BoolVar(&o.noDedupe, "no-dedupe", false, "match every file even when an identical one was matched already (for benchmarking)")
 	_ = fs.MarkHidden("no-dedupe")
 
+	o.clamd.AddFlags(fs)
 	o.act.AddFlags(fs, e)
 }
 
@@ -276,9 +279,13 @@ func runScan(ctx context.Context, e *env, o *scanOptions, args []string) error {
 	if o.noDedupe {
 		cfg.Dedupe = -1
 	}
+	sigVersion := set.Version()
+	if cfg.Clamd, sigVersion, err = o.clamdSetup(ctx, log, sigVersion); err != nil {
+		return err
+	}
 	var vc *cache.Cache
 	if !o.noCache && o.cachePath != "" {
-		vc, err = cache.Open(o.cachePath, cache.Options{SigVersion: set.Version(), LockWait: o.cacheWait, Log: log})
+		vc, err = cache.Open(o.cachePath, cache.Options{SigVersion: sigVersion, LockWait: o.cacheWait, Log: log})
 		switch {
 		case errors.Is(err, cache.ErrLocked):
 			return &exitError{code: exitUsage, err: err}
@@ -307,7 +314,7 @@ func runScan(ctx context.Context, e *env, o *scanOptions, args []string) error {
 	if vc != nil {
 		// Only a complete run vouches for every file it saw: one that could
 		// not read some file must not let --since-last-scan skip it later.
-		if err == nil && sink.sum.Unreadable == 0 {
+		if err == nil && sink.sum.Unreadable == 0 && sink.sum.ClamdMissed == 0 {
 
 			var roots []string
 			for _, root := range in.Roots {
@@ -347,6 +354,8 @@ func runScan(ctx context.Context, e *env, o *scanOptions, args []string) error {
 		return &exitError{code: exitFound}
 	case sum.Unreadable > 0:
 		return &exitError{code: exitIncomplete}
+	case sum.ClamdMissed > 0:
+		return &exitError{code: exitIncomplete, err: fmt.Errorf("clamd did not see %d file(s)", sum.ClamdMissed)}
 	}
 	return nil
 }
@@ -462,4 +471,14 @@ func pruneGone(vc *cache.Cache, roots []string, seen int64, log *slog.Logger) {
 		return
 	}
 	log.Debug("pruned verdict cache", "removed", removed)
+}
+
+// clamdSetup adds clamd to the scan when asked, and its signatures to the
+// version the verdict cache judges entries by.
+func (o *scanOptions) clamdSetup(ctx context.Context, log *slog.Logger, version string) (*scan.Clamd, string, error) {
+	c, cver, err := o.clamd.setup(ctx, log)
+	if err != nil || c == nil {
+		return nil, version, err
+	}
+	return c, version + "+" + cver, nil
 }
