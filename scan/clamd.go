@@ -18,11 +18,11 @@ type ClamdStatus uint8
 
 // ClamdStatus values.
 const (
-	ClamdNotUsed  ClamdStatus = iota // no clamd in this run, or the file was not read
-	ClamdScanned                     // clamd scanned it (a hit is among the findings)
-	ClamdNotSent                     // --clamd-only-flagged: our engines classified it clean
-	ClamdTooBig                      // larger than clamd's StreamMaxLength: not sent
-	ClamdMissed                      // clamd was down or failed on it: not scanned by clamd
+	ClamdNotUsed ClamdStatus = iota // no clamd in this run, or the file was not read
+	ClamdScanned                    // clamd scanned it (a hit is among the findings)
+	ClamdNotSent                    // --clamd-only-flagged: our engines classified it clean
+	ClamdTooBig                     // larger than clamd's StreamMaxLength: not sent
+	ClamdMissed                     // clamd was down or failed on it: not scanned by clamd
 )
 
 // EngineClamAV is the engine name of clamd's findings.
