@@ -27,7 +27,7 @@ type Summary struct {
 	Interrupted bool
 
 	// clamd, when used.
-	ClamdScanned int64 // files clamd scanned
+	ClamdScanned int64 // files clamd scanned (duplicates of those are not sent again)
 	ClamdTooBig  int64 // files over clamd's StreamMaxLength: not sent
 	ClamdMissed  int64 // files clamd should have seen and did not (down, errors): the run is incomplete
 
@@ -56,12 +56,14 @@ func (s *Summary) AddVerdict(v *scan.Verdict) {
 			s.Infected++
 			s.Findings += int64(len(v.Findings))
 		}
-		switch v.Clamd {
-		case scan.ClamdScanned:
+		switch {
+		case v.Duplicate:
+			// clamd's verdict on the first copy was reused: not sent again.
+		case v.Clamd == scan.ClamdScanned:
 			s.ClamdScanned++
-		case scan.ClamdTooBig:
+		case v.Clamd == scan.ClamdTooBig:
 			s.ClamdTooBig++
-		case scan.ClamdMissed:
+		case v.Clamd == scan.ClamdMissed:
 			s.ClamdMissed++
 		}
 	case errors.Is(v.Err, fs.ErrNotExist):

@@ -1,7 +1,14 @@
 package scan
 
 import (
+	"bufio"
+	"bytes"
 	"context"
+	"encoding/binary"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -91,5 +98,72 @@ func TestClamdSeesTheSameRead(t *testing.T) {
 	}
 	if engines(vs["ours.php"]) != "RULES:T" {
 		t.Error("our engines stopped with clamd")
+	}
+}
+
+// dyingClamd answers "stream: OK" to the first n INSTREAM connections,
+// then stops listening (clamd killed mid-scan).
+func dyingClamd(t *testing.T, n int) string {
+	t.Helper()
+	sock := filepath.Join(t.TempDir(), "clamd.sock")
+	l, err := net.Listen("unix", sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := 0; i < n; i++ {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			r := bufio.NewReader(c)
+			if _, err := r.ReadString(0); err == nil { // zINSTREAM\0
+				for {
+					var size uint32
+					if binary.Read(r, binary.BigEndian, &size) != nil || size == 0 {
+						break
+					}
+					if _, err := io.CopyN(io.Discard, r, int64(size)); err != nil {
+						break
+					}
+				}
+				c.Write([]byte("stream: OK\x00"))
+			}
+			c.Close()
+		}
+		l.Close() // the socket file goes too: the next dial fails
+	}()
+	t.Cleanup(func() { l.Close(); <-done })
+	return sock
+}
+
+func TestClamdDiesMidScan(t *testing.T) {
+	files := map[string]string{}
+	for i := range 20 {
+		files[fmt.Sprintf("f%02d.php", i)] = fmt.Sprintf("<?php echo %d;", i)
+	}
+	root := tree(t, files)
+	var logs bytes.Buffer
+	cfg := Config{Matcher: fakeMatcher{&signatures.Rule{}}, Workers: 1, Dedupe: -1,
+		Log:   slog.New(slog.NewTextHandler(&logs, nil)),
+		Clamd: &Clamd{Pool: clamav.NewPool(&clamav.Client{Addr: dyingClamd(t, 5)}, 1)}}
+	var sink collect
+	if err := Run(context.Background(), cfg, Inputs{Roots: []string{root}}, &sink); err != nil {
+		t.Fatal(err)
+	}
+	count := map[ClamdStatus]int{}
+	for _, v := range sink.verdicts {
+		count[v.Clamd]++
+		if v.Err != nil {
+			t.Errorf("%s: %v", v.Target.Path, v.Err)
+		}
+	}
+	if count[ClamdScanned] != 5 || count[ClamdMissed] != 15 || len(sink.verdicts) != 20 {
+		t.Errorf("statuses %v of %d files; want 5 scanned, 15 missed", count, len(sink.verdicts))
+	}
+	if n := strings.Count(logs.String(), "clamd is not answering"); n != 1 {
+		t.Errorf("%d warnings, want one:\n%s", n, logs.String())
 	}
 }

@@ -40,6 +40,13 @@ func TestClamdEngine(t *testing.T) {
 		t.Errorf("clamd-check: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 
+	jsonHit := filepath.Join(t.TempDir(), "x.bin")
+	write(t, jsonHit, marker)
+	r = runCLI(t, "", a.args("--clamd="+srv.Addr(), "--format", "json", jsonHit)...)
+	if r.code != exitFound || !strings.Contains(r.stdout, `"engine":"CLAMAV"`) || !strings.Contains(r.stdout, sig) {
+		t.Errorf("json: exit %d\n%s", r.code, r.stdout)
+	}
+
 	// clamd dies: one warning, our engines go on, and a run with no other
 	// hit is incomplete (exit 3), saying how many files clamd missed.
 	srv.Kill()
