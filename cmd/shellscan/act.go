@@ -16,6 +16,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/spamgear/spamgear/internal/mailflags"
 	"github.com/spamgear/spamgear/matcher"
 	"github.com/spamgear/spamgear/remediate"
 	"github.com/spamgear/spamgear/remediate/mailer"
@@ -33,7 +34,7 @@ type actOptions struct {
 	customEmail string
 	dryRun      bool
 	auditLog    string
-	mail        mailOptions
+	mail        mailflags.Options
 }
 
 // AddFlags registers the remediation options.
@@ -110,15 +111,15 @@ func newActor(o *actOptions, eng matcher.Matcher, e *env, log *slog.Logger, sum 
 				return nil, usageErrorf("-c/--custom-email: %v", err)
 			}
 		}
-		if a.mail, err = o.mail.mailer(); err != nil {
+		if a.mail, err = o.mail.Mailer(); err != nil {
 			return nil, usageErrorf("%v", err)
 		}
 		a.host, _ = os.Hostname()
-		a.domain = o.mail.domain
+		a.domain = o.mail.Domain
 		if a.domain == "" {
 			a.domain = notify.HostDomain()
 		}
-		if a.from, err = o.mail.sender(); err != nil {
+		if a.from, err = o.mail.Sender(); err != nil {
 			return nil, usageErrorf("%v", err)
 		}
 	} else if o.customEmail != "" {

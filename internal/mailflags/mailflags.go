@@ -1,4 +1,6 @@
-package main
+// Package mailflags holds the command-line options that choose how spamgear
+// sends mail (sendmail or SMTP), shared by shellscan and mailscan.
+package mailflags
 
 import (
 	"fmt"
@@ -10,9 +12,9 @@ import (
 	"github.com/spamgear/spamgear/remediate/mailer"
 )
 
-// mailOptions choose how mail is sent.
-type mailOptions struct {
-	domain       string
+// Options choose how mail is sent.
+type Options struct {
+	Domain       string
 	from         string
 	sendmail     string
 	smtp         string
@@ -22,8 +24,8 @@ type mailOptions struct {
 }
 
 // AddFlags registers the mail options.
-func (o *mailOptions) AddFlags(fs *pflag.FlagSet) {
-	fs.StringVar(&o.domain, "mail-domain", "", "users are mailed at USER@`DOMAIN` (default: this host's domain)")
+func (o *Options) AddFlags(fs *pflag.FlagSet) {
+	fs.StringVar(&o.Domain, "mail-domain", "", "users are mailed at USER@`DOMAIN` (default: this host's domain)")
 	fs.StringVar(&o.from, "mail-from", "", "sender `ADDRESS` of notifications (default root@<this host's name>)")
 	fs.StringVar(&o.sendmail, "sendmail", mailer.DefaultSendmailPath, "send mail by running `PATH` -t -i")
 	fs.StringVar(&o.smtp, "smtp", "", "send mail through the SMTP server `HOST:PORT` instead of sendmail")
@@ -32,8 +34,8 @@ func (o *mailOptions) AddFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.smtpPassFile, "smtp-password-file", "", "read the SMTP password from `FILE` (first line), never from the command line")
 }
 
-// mailer makes the configured mailer.
-func (o *mailOptions) mailer() (mailer.Mailer, error) {
+// Mailer makes the configured mailer.
+func (o *Options) Mailer() (mailer.Mailer, error) {
 	if o.smtp == "" {
 		if o.smtpUser != "" || o.smtpPassFile != "" {
 			return nil, fmt.Errorf("--smtp-user and --smtp-password-file need --smtp HOST:PORT")
@@ -64,8 +66,8 @@ func (o *mailOptions) mailer() (mailer.Mailer, error) {
 	return s, nil
 }
 
-// sender is the From address of notifications.
-func (o *mailOptions) sender() (string, error) {
+// Sender is the From address of notifications.
+func (o *Options) Sender() (string, error) {
 	from := o.from
 	if from == "" {
 		host, err := os.Hostname()
