@@ -12,6 +12,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/spamgear/spamgear/maillog"
 )
 
 // Entry is what is known of one sender.
@@ -71,7 +73,7 @@ func (t *Table) Add(h Hit) {
 			e.IPs, e.Nets = map[netip.Addr]struct{}{}, map[netip.Prefix]struct{}{}
 		}
 		e.IPs[ip] = struct{}{}
-		e.Nets[Network(ip)] = struct{}{}
+		e.Nets[maillog.Network(ip)] = struct{}{}
 		if h.Unknown {
 			if e.Unknowns == nil {
 				e.Unknowns = map[netip.Addr]struct{}{}
@@ -79,18 +81,6 @@ func (t *Table) Add(h Hit) {
 			e.Unknowns[ip] = struct{}{}
 		}
 	}
-}
-
-// Network is the network an address counts in: its /24 for IPv4, its /64
-// for IPv6 (computed from the address, not from reverse-DNS names).
-func Network(ip netip.Addr) netip.Prefix {
-	ip = ip.Unmap()
-	bits := 64
-	if ip.Is4() {
-		bits = 24
-	}
-	p, _ := ip.Prefix(bits)
-	return p
 }
 
 // Over returns the entries with at least limit(name) messages, most
