@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/spamgear/spamgear/internal/postfixtest"
 	"github.com/spamgear/spamgear/remediate"
 	"github.com/spamgear/spamgear/remediate/mailer/mailtest"
 )
@@ -147,5 +148,36 @@ func TestWebmail(t *testing.T) {
 	r = runCLI(t, "", "imp", "--log", imp, "--now", "2026-11-27T12:00:00Z", "-m", "2")
 	if r.code != 0 || !strings.Contains(r.stdout, "2 (3 recipients/2 nets/0 unknowns/2 IPs/0 webmail) -- 2026-11-27T11:10:00Z web HORDE: [imp]") {
 		t.Errorf("imp: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+}
+
+// TestRealPostfix sends authenticated mail through a real Postfix with
+// Dovecot SASL on loopback, from many source addresses, and checks that
+// mailscan reports exactly what was sent.
+func TestRealPostfix(t *testing.T) {
+	env := postfixtest.Start(t, postfixtest.WithUsers(map[string]string{"alice": "pw-a", "bob": "pw-b", "carol": "pw-c"}))
+	sent := 0
+	for i, src := range []string{"127.0.0.23", "127.0.0.24", "127.0.2.23", "127.5.0.1"} {
+		env.Send(t, "alice", "pw-a", src, 2+i%2) // 2+3+2+3 = 10 from 4 networks
+		sent += 2 + i%2
+	}
+	env.Send(t, "bob", "pw-b", "127.9.8.7", 4)
+	env.Send(t, "carol", "pw-c", "127.0.0.5", 1)
+	log := env.WaitLogged(t, sent+5)
+	r := runCLI(t, "", "postfix", "--log", log, "-p", "1hour", "-m", "4", "--format", "json")
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	got := map[string]finding{}
+	for _, line := range strings.Split(strings.TrimSpace(r.stdout), "\n") {
+		var f finding
+		if err := json.Unmarshal([]byte(line), &f); err != nil {
+			t.Fatalf("%q: %v", line, err)
+		}
+		got[f.Name] = f
+	}
+	a, b := got["alice"], got["bob"]
+	if len(got) != 2 || a.Messages != sent || a.IPs != 4 || a.Nets != 3 || a.Unknowns != 4 || b.Messages != 4 || b.IPs != 1 {
+		t.Errorf("report %+v\nwant alice %d messages from 4 IPs in 3 nets, bob 4; carol under -m", got, sent)
 	}
 }
