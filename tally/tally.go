@@ -20,14 +20,47 @@ import (
 type Entry struct {
 	Name       string
 	Messages   int
-	Recipients int // for sources that log them (webmail)
-	Webmail    int // messages from a webmail address
-	IPs        map[netip.Addr]struct{}
-	Nets       map[netip.Prefix]struct{}
-	Unknowns   map[netip.Addr]struct{} // clients logged as unknown[IP]: no reverse DNS
-	First      string                  // the first log line seen for this sender
+	Recipients int    // for sources that log them (webmail)
+	Webmail    int    // messages from a webmail address
+	First      string // the first log line seen for this sender
 	FirstTime  time.Time
+
+	// Distinct addresses, networks and unknown clients.
+	ips, nets, unknowns addrSet
 }
+
+// IPs is the number of distinct client addresses.
+func (e *Entry) IPs() int { return e.ips.len() }
+
+// Nets is the number of distinct networks (IPv4 /24, IPv6 /64).
+func (e *Entry) Nets() int { return e.nets.len() }
+
+// Unknowns is the number of distinct clients without reverse DNS.
+func (e *Entry) Unknowns() int { return e.unknowns.len() }
+
+// addrSet is a set of addresses: IPv4 as uint32 keys (the runtime's fast
+// 32-bit map path; no pointers for the GC to scan), IPv6 as 16 bytes.
+type addrSet struct {
+	v4 map[uint32]struct{}
+	v6 map[[16]byte]struct{}
+}
+
+func (s *addrSet) add(ip netip.Addr) {
+	if ip.Is4() {
+		if s.v4 == nil {
+			s.v4 = map[uint32]struct{}{}
+		}
+		b := ip.As4()
+		s.v4[uint32(b[0])<<24|uint32(b[1])<<16|uint32(b[2])<<8|uint32(b[3])] = struct{}{}
+		return
+	}
+	if s.v6 == nil {
+		s.v6 = map[[16]byte]struct{}{}
+	}
+	s.v6[ip.As16()] = struct{}{}
+}
+
+func (s *addrSet) len() int { return len(s.v4) + len(s.v6) }
 
 // Hit is one message (or n identical ones) for Table.Add.
 type Hit struct {
@@ -69,16 +102,10 @@ func (t *Table) Add(h Hit) {
 	}
 	if h.IP.IsValid() {
 		ip := h.IP.Unmap()
-		if e.IPs == nil {
-			e.IPs, e.Nets = map[netip.Addr]struct{}{}, map[netip.Prefix]struct{}{}
-		}
-		e.IPs[ip] = struct{}{}
-		e.Nets[maillog.Network(ip)] = struct{}{}
+		e.ips.add(ip)
+		e.nets.add(maillog.Network(ip).Addr())
 		if h.Unknown {
-			if e.Unknowns == nil {
-				e.Unknowns = map[netip.Addr]struct{}{}
-			}
-			e.Unknowns[ip] = struct{}{}
+			e.unknowns.add(ip)
 		}
 	}
 }

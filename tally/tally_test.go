@@ -31,10 +31,10 @@ func TestTable(t *testing.T) {
 		t.Fatalf("order %v", a)
 	}
 	e := a[0]
-	if e.Messages != 10 || len(e.IPs) != 6 || len(e.Nets) != 4 || len(e.Unknowns) != 2 || e.Webmail != 2 ||
+	if e.Messages != 10 || e.IPs() != 6 || e.Nets() != 4 || e.Unknowns() != 2 || e.Webmail != 2 ||
 		!strings.Contains(e.First, "192.0.2.200") {
 		t.Errorf("alice: %d msgs, %d IPs, %d nets, %d unknowns, %d webmail, first %q",
-			e.Messages, len(e.IPs), len(e.Nets), len(e.Unknowns), e.Webmail, e.First)
+			e.Messages, e.IPs(), e.Nets(), e.Unknowns(), e.Webmail, e.First)
 	}
 	if got := tb.Over(func(n string) int { return map[string]int{"alice": 11, "bob": 1}[n] }); len(got) != 1 || got[0].Name != "bob" {
 		t.Errorf("limits: %v", got)

@@ -67,18 +67,23 @@ func main() {
 		prog := "postfix/smtpd"
 		switch k := r.IntN(100); {
 		case k < 22: // SASL submission
+			// Spammers' messages come from botnets (any address); a
+			// normal user sends from one of three addresses of their own.
 			var user string
+			a, b, c, d := r.IntN(220)+1, r.IntN(256), r.IntN(256), r.IntN(254)+1
 			if r.IntN(100) < 35 {
 				user = fmt.Sprintf("spam%03d@example.net", r.IntN(*spammers))
 			} else {
-				user = fmt.Sprintf("user%05d@example.org", r.IntN(*users))
+				u := r.IntN(*users)
+				user = fmt.Sprintf("user%05d@example.org", u)
+				h := uint32(u)*2654435761 + uint32(r.IntN(3))*40503
+				a, b, c, d = int(h>>24)%220+1, int(h>>16)&255, int(h>>8)&255, int(h&255)%254+1
 			}
-			a, b := r.IntN(220)+1, r.IntN(256)
 			name := fmt.Sprintf("host-%d-%d.isp.example", a, b)
 			if r.IntN(4) == 0 {
 				name = "unknown"
 			}
-			msg = fmt.Sprintf("%s: client=%s[%d.%d.%d.%d], sasl_method=PLAIN, sasl_username=%s", id, name, a, b, r.IntN(256), r.IntN(254)+1, user)
+			msg = fmt.Sprintf("%s: client=%s[%d.%d.%d.%d], sasl_method=PLAIN, sasl_username=%s", id, name, a, b, c, d, user)
 		case k < 40:
 			msg = fmt.Sprintf("connect from unknown[198.51.%d.%d]", r.IntN(256), r.IntN(254)+1)
 		case k < 55:

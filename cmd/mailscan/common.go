@@ -55,7 +55,10 @@ func (o *commonOptions) validate() error {
 }
 
 // read feeds every line of the logs of kind within [since, now] to fn.
-func (o *commonOptions) read(ctx context.Context, e *env, kind string, since, now time.Time, fn func(*maillog.Line)) (maillog.Stats, error) {
+//
+// contains, when given, are literals one of which every interesting line
+// holds: the others are skipped before parsing.
+func (o *commonOptions) read(ctx context.Context, e *env, kind string, since, now time.Time, fn func(*maillog.Line), contains ...string) (maillog.Stats, error) {
 	paths := o.logs
 	if len(paths) == 0 {
 		p, ok := maillog.FirstExisting(maillog.DefaultLogs(kind))
@@ -67,7 +70,7 @@ func (o *commonOptions) read(ctx context.Context, e *env, kind string, since, no
 	}
 	// PHP's mail.log had no dates before PHP 5.? : such lines count as
 	// inside the window.
-	src := &maillog.Source{Since: since, Until: now, Now: now, KeepUndated: kind == "php"}
+	src := &maillog.Source{Since: since, Until: now, Now: now, KeepUndated: kind == "php", Contains: contains}
 	for _, p := range paths {
 		if p == "-" {
 			src.Stdin = e.stdin
@@ -109,7 +112,7 @@ type finding struct {
 
 func newFinding(source, kind string, e *tally.Entry, limit int) finding {
 	return finding{Source: source, Kind: kind, Name: e.Name, Messages: e.Messages, Recipients: e.Recipients,
-		IPs: len(e.IPs), Nets: len(e.Nets), Unknowns: len(e.Unknowns), Webmail: e.Webmail, Limit: limit, First: e.First}
+		IPs: e.IPs(), Nets: e.Nets(), Unknowns: e.Unknowns(), Webmail: e.Webmail, Limit: limit, First: e.First}
 }
 
 // textLine is spam-gear's report line:

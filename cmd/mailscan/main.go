@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"syscall"
 
 	"github.com/spf13/cobra"
@@ -104,6 +105,30 @@ func newRootCommand(e *env) *cobra.Command {
 		return usageErrorf("%v\nTry 'mailscan --help' for more information.", err)
 	})
 	o.AddFlags(cmd.PersistentFlags())
+	var prof string
+	cmd.PersistentFlags().StringVar(&prof, "cpuprofile", "", "write a CPU profile to `FILE` (for benchmarking)")
+	_ = cmd.PersistentFlags().MarkHidden("cpuprofile")
+	var stopProf func()
+	cmd.PersistentPreRunE = func(*cobra.Command, []string) error {
+		if prof == "" {
+			return nil
+		}
+		f, err := os.Create(prof)
+		if err != nil {
+			return usageErrorf("--cpuprofile: %v", err)
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			f.Close()
+			return usageErrorf("--cpuprofile: %v", err)
+		}
+		stopProf = func() { pprof.StopCPUProfile(); f.Close() }
+		return nil
+	}
+	cmd.PersistentPostRun = func(*cobra.Command, []string) {
+		if stopProf != nil {
+			stopProf()
+		}
+	}
 	cmd.AddCommand(newPostfixCommand(e, o))
 	cmd.AddCommand(newEximCommand(e, o))
 	cmd.AddCommand(newPHPCommand(e, o))

@@ -130,7 +130,7 @@ func runPostfix(ctx context.Context, e *env, co *commonOptions, o *postfixOption
 		ip := s.ClientIP.Unmap()
 		users.Add(tally.Hit{Name: s.User, N: l.Repeat, IP: ip, Unknown: s.ClientName == "unknown",
 			Webmail: webmail[ip], Raw: l.Raw, Time: l.Time})
-	}); err != nil {
+	}, "sasl_username=", "last message repeated"); err != nil {
 		return err
 	}
 
@@ -138,9 +138,9 @@ func runPostfix(ctx context.Context, e *env, co *commonOptions, o *postfixOption
 	var fs []finding
 	for _, u := range users.Over(limit) {
 		f := newFinding("postfix", "sasl_user", u, limit(u.Name))
-		if dis != nil && len(u.Nets) > maxNets && len(u.Unknowns) > maxUnknowns {
+		if dis != nil && u.Nets() > maxNets && u.Unknowns() > maxUnknowns {
 			dis.disable(ctx, &f, fmt.Sprintf("%d messages in the last %s from %d networks, %d unknown clients, %d addresses",
-				u.Messages, o.period, len(u.Nets), len(u.Unknowns), len(u.IPs)))
+				u.Messages, o.period, u.Nets(), u.Unknowns(), u.IPs()))
 		}
 		fs = append(fs, f)
 	}
