@@ -114,7 +114,7 @@ func ParseRoundcubeTime(line string) (t time.Time, rest string, ok bool) {
 	hour, ok3 := rcTwoDigits(line[13:15])
 	minute, ok4 := rcTwoDigits(line[16:18])
 	sec, ok5 := rcTwoDigits(line[19:21])
-	month := rcMonth(line[4:7])
+	month := monthOf(line[4:7])
 	if !ok1 || !ok2 || !ok3 || !ok4 || !ok5 || month == 0 ||
 		day < 1 || day > 31 || hour > 23 || minute > 59 || sec > 59 {
 		return time.Time{}, "", false
@@ -167,38 +167,6 @@ func rcTwoDigits(s string) (int, bool) {
 		return 0, false
 	}
 	return int(s[0]-'0')*10 + int(s[1]-'0'), true
-}
-
-// rcMonth maps PHP's English month abbreviation ("M") to its month; 0 when
-// s is none.
-func rcMonth(s string) time.Month {
-	switch s {
-	case "Jan":
-		return time.January
-	case "Feb":
-		return time.February
-	case "Mar":
-		return time.March
-	case "Apr":
-		return time.April
-	case "May":
-		return time.May
-	case "Jun":
-		return time.June
-	case "Jul":
-		return time.July
-	case "Aug":
-		return time.August
-	case "Sep":
-		return time.September
-	case "Oct":
-		return time.October
-	case "Nov":
-		return time.November
-	case "Dec":
-		return time.December
-	}
-	return 0
 }
 
 // IMPSend is Horde IMP's record of a sent message, logged through Horde's

@@ -2,7 +2,6 @@ package remediate
 
 import (
 	"fmt"
-	"path/filepath"
 
 	"golang.org/x/sys/unix"
 )
@@ -49,39 +48,8 @@ func (q *Quarantine) Clean(s Subject, clean CleanFunc) (Record, error) {
 	}
 	rec := q.record(ActClean, s, src)
 	rec.Detail = fmt.Sprintf("removed %d bytes", len(content)-len(cleaned))
-	if under(src.path, filepath.Clean(q.Dir)) {
-		return rec, fmt.Errorf("%s: in the quarantine directory", src.path)
-	}
-	root, err := q.openRoot(!q.DryRun)
-	if q.DryRun && err != nil {
-		rec.QuarantinePath = Path(q.quarantinePath(src.dir, src.name))
-		return rec, nil
-	}
-	if err != nil {
-		return rec, err
-	}
-	defer unix.Close(root)
-	qdir, rel, qname, err := q.placeIn(root, src.dir, src.name, !q.DryRun)
-	if err != nil {
-		return rec, err
-	}
-	rec.QuarantinePath = Path(q.quarantinePath(rel, qname))
-	if q.DryRun {
-		if qdir >= 0 {
-			unix.Close(qdir)
-		}
-		return rec, nil
-	}
-	defer unix.Close(qdir)
-	if err := appendRecord(root, &rec); err != nil {
-		return rec, err
-	}
-	q.at("recorded")
-	if err := q.replace(src, content, cleaned, qdir, qname); err != nil {
-		q.cancel(root, rec, err)
-		return rec, err
-	}
-	return rec, nil
+	err = q.act(src, &rec, func(qdir int, qname string) error { return q.replace(src, content, cleaned, qdir, qname) })
+	return rec, err
 }
 
 // replace keeps content in quarantine as qname, then puts cleaned in the

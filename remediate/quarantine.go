@@ -209,39 +209,47 @@ func (q *Quarantine) Move(s Subject) (Record, error) {
 func (q *Quarantine) moveOpened(s Subject, src *source, detail string) (Record, error) {
 	rec := q.record(ActQuarantine, s, src)
 	rec.Detail = detail
+	return rec, q.act(src, &rec, func(qdir int, qname string) error { return q.transfer(src, qdir, qname) })
+}
+
+// act is every action's frame: it picks rec's place in quarantine (filling
+// in QuarantinePath), and unless this is a dry run appends rec to the
+// manifest, synced, before do puts anything there, and a cancel record if
+// do fails.
+func (q *Quarantine) act(src *source, rec *Record, do func(qdir int, qname string) error) error {
 	if under(src.path, filepath.Clean(q.Dir)) {
-		return rec, fmt.Errorf("%s: already in the quarantine directory", src.path)
+		return fmt.Errorf("%s: in the quarantine directory already", src.path)
 	}
 	root, err := q.openRoot(!q.DryRun)
 	if q.DryRun && err != nil {
 		rec.QuarantinePath = Path(q.quarantinePath(src.dir, src.name))
-		return rec, nil
+		return nil
 	}
 	if err != nil {
-		return rec, err
+		return err
 	}
 	defer unix.Close(root)
 	qdir, rel, qname, err := q.placeIn(root, src.dir, src.name, !q.DryRun)
 	if err != nil {
-		return rec, err
+		return err
 	}
 	rec.QuarantinePath = Path(q.quarantinePath(rel, qname))
 	if q.DryRun {
 		if qdir >= 0 {
 			unix.Close(qdir)
 		}
-		return rec, nil
+		return nil
 	}
 	defer unix.Close(qdir)
-	if err := appendRecord(root, &rec); err != nil {
-		return rec, err
+	if err := appendRecord(root, rec); err != nil {
+		return err
 	}
 	q.at("recorded")
-	if err := q.transfer(src, qdir, qname); err != nil {
-		q.cancel(root, rec, err)
-		return rec, err
+	if err := do(qdir, qname); err != nil {
+		q.cancel(root, *rec, err)
+		return err
 	}
-	return rec, nil
+	return nil
 }
 
 // cancel appends a record saying rec did not happen.

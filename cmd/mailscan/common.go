@@ -193,6 +193,19 @@ func readOverrides(path string) (tally.Overrides, error) {
 	return ov, nil
 }
 
+// window checks the shared options and returns the window [since, now]
+// that PERIOD ends now.
+func (o *commonOptions) window(period string) (now, since time.Time, err error) {
+	if err = o.validate(); err != nil {
+		return
+	}
+	if now, err = o.clock(); err != nil {
+		return
+	}
+	since, err = periodSince(period, now)
+	return
+}
+
 // periodSince parses a PERIOD and returns the window's start.
 func periodSince(period string, now time.Time) (time.Time, error) {
 	d, err := maillog.ParsePeriod(period)

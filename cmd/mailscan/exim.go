@@ -42,14 +42,7 @@ func newEximCommand(e *env, co *commonOptions) *cobra.Command {
 }
 
 func runExim(ctx context.Context, e *env, co *commonOptions, o *eximOptions) error {
-	if err := co.validate(); err != nil {
-		return err
-	}
-	now, err := co.clock()
-	if err != nil {
-		return err
-	}
-	since, err := periodSince(o.period, now)
+	now, since, err := co.window(o.period)
 	if err != nil {
 		return err
 	}

@@ -90,14 +90,7 @@ func intArg(args []string, i, def int, name string) (int, error) {
 
 // runScripts counts per script and prints the paths over max.
 func runScripts(ctx context.Context, e *env, co *commonOptions, kind, period string, max int, add func(*maillog.Line, *tally.Table)) error {
-	if err := co.validate(); err != nil {
-		return err
-	}
-	now, err := co.clock()
-	if err != nil {
-		return err
-	}
-	since, err := periodSince(period, now)
+	now, since, err := co.window(period)
 	if err != nil {
 		return err
 	}

@@ -71,14 +71,7 @@ func newPostfixCommand(e *env, co *commonOptions) *cobra.Command {
 }
 
 func runPostfix(ctx context.Context, e *env, co *commonOptions, o *postfixOptions) error {
-	if err := co.validate(); err != nil {
-		return err
-	}
-	now, err := co.clock()
-	if err != nil {
-		return err
-	}
-	since, err := periodSince(o.period, now)
+	now, since, err := co.window(o.period)
 	if err != nil {
 		return err
 	}

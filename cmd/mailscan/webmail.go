@@ -69,14 +69,7 @@ the last PERIOD, for users at or over MAX messages.`,
 }
 
 func runWebmail(ctx context.Context, e *env, co *commonOptions, o *webmailOptions, kind string, add func(*maillog.Line, *tally.Table)) error {
-	if err := co.validate(); err != nil {
-		return err
-	}
-	now, err := co.clock()
-	if err != nil {
-		return err
-	}
-	since, err := periodSince(o.period, now)
+	now, since, err := co.window(o.period)
 	if err != nil {
 		return err
 	}

@@ -254,15 +254,16 @@ func newMessageID() (string, error) {
 		return "", fmt.Errorf("message id: %w", err)
 	}
 	host, err := os.Hostname()
-	if err != nil || !isHostName(host) {
+	if err != nil || !ValidHostName(host) {
 		host = "localhost"
 	}
 	return "<" + hex.EncodeToString(r[:]) + "." + strconv.FormatInt(time.Now().UnixNano(), 10) + "@" + host + ">", nil
 }
 
-// isHostName reports whether s is a plausible host name: letters, digits,
-// hyphens and dots, with non-empty labels.
-func isHostName(s string) bool {
+// ValidHostName reports whether s is a plausible host or domain name:
+// letters, digits, hyphens and dots, in non-empty labels of at most 63
+// bytes.
+func ValidHostName(s string) bool {
 	if s == "" || len(s) > 253 {
 		return false
 	}

@@ -250,7 +250,7 @@ func (s *SMTP) heloName() (string, error) {
 		}
 		return s.HeloName, nil
 	}
-	if h, err := os.Hostname(); err == nil && isHostName(h) {
+	if h, err := os.Hostname(); err == nil && ValidHostName(h) {
 		return h, nil
 	}
 	return "localhost", nil

@@ -309,7 +309,7 @@ func (t *Template) Render(d Digest, email, hostname, from string) (*mailer.Messa
 	if err := mailer.ValidAddress(email); err != nil {
 		return nil, fmt.Errorf("template %s: user %s: %w", t.name, d.User, err)
 	}
-	if hostname != "" && !validDomain(hostname) {
+	if hostname != "" && !mailer.ValidHostName(hostname) {
 		return nil, fmt.Errorf("template %s: invalid host name %q", t.name, hostname)
 	}
 	expand := func(segs []segment) string {

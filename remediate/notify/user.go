@@ -167,32 +167,12 @@ func ValidUsername(s string) bool {
 	return true
 }
 
-// validDomain reports whether s is letters, digits, hyphens and dots, in
-// non-empty labels.
-func validDomain(s string) bool {
-	if s == "" || len(s) > 253 {
-		return false
-	}
-	for _, label := range strings.Split(s, ".") {
-		if label == "" || len(label) > 63 {
-			return false
-		}
-		for i := 0; i < len(label); i++ {
-			c := label[i]
-			if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-') {
-				return false
-			}
-		}
-	}
-	return true
-}
-
 // Address returns user@domain, after checking both parts.
 func Address(user, domain string) (string, error) {
 	if !ValidUsername(user) {
 		return "", fmt.Errorf("invalid user name %q", user)
 	}
-	if !validDomain(domain) {
+	if !mailer.ValidHostName(domain) {
 		return "", fmt.Errorf("invalid mail domain %q", domain)
 	}
 	a := user + "@" + domain
