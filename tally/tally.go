@@ -128,3 +128,41 @@ func (t *Table) Over(limit func(name string) int) []*Entry {
 	})
 	return out
 }
+
+// Merge adds other's counts into t (tables filled in parallel, then
+// merged). other must not be used afterwards.
+func (t *Table) Merge(other *Table) {
+	for name, o := range other.entries {
+		e := t.entries[name]
+		if e == nil {
+			t.entries[name] = o
+			continue
+		}
+		e.Messages += o.Messages
+		e.Recipients += o.Recipients
+		e.Webmail += o.Webmail
+		if e.First == "" || !o.FirstTime.IsZero() && o.FirstTime.Before(e.FirstTime) {
+			e.First, e.FirstTime = o.First, o.FirstTime
+		}
+		e.ips.merge(&o.ips)
+		e.nets.merge(&o.nets)
+		e.unknowns.merge(&o.unknowns)
+	}
+}
+
+func (s *addrSet) merge(o *addrSet) {
+	if s.v4 == nil {
+		s.v4 = o.v4
+	} else {
+		for k := range o.v4 {
+			s.v4[k] = struct{}{}
+		}
+	}
+	if s.v6 == nil {
+		s.v6 = o.v6
+	} else {
+		for k := range o.v6 {
+			s.v6[k] = struct{}{}
+		}
+	}
+}

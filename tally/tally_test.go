@@ -56,3 +56,30 @@ func TestOverrides(t *testing.T) {
 		}
 	}
 }
+
+func TestMerge(t *testing.T) {
+	one, a, b := New(), New(), New()
+	t0 := time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC)
+	for i := 0; i < 100; i++ {
+		h := Hit{Name: []string{"x", "y", "z"}[i%3], IP: netip.AddrFrom4([4]byte{192, 0, byte(i % 7), byte(i % 5)}), Unknown: i%2 == 0,
+			Webmail: i%10 == 0, Recipients: 2, Raw: "line", Time: t0.Add(time.Duration(100-i) * time.Second)}
+		if i%4 == 1 {
+			h.IP = netip.MustParseAddr("2001:db8::1")
+		}
+		one.Add(h)
+		if i < 40 {
+			a.Add(h)
+		} else {
+			b.Add(h)
+		}
+	}
+	a.Merge(b)
+	all := func(int) func(string) int { return func(string) int { return 1 } }
+	x, y := one.Over(all(1)), a.Over(all(1))
+	for i := range x {
+		if x[i].Name != y[i].Name || x[i].Messages != y[i].Messages || x[i].IPs() != y[i].IPs() || x[i].Nets() != y[i].Nets() ||
+			x[i].Unknowns() != y[i].Unknowns() || x[i].Webmail != y[i].Webmail || x[i].Recipients != y[i].Recipients || !x[i].FirstTime.Equal(y[i].FirstTime) {
+			t.Errorf("%s: merged %+v, one table %+v", x[i].Name, y[i], x[i])
+		}
+	}
+}

@@ -59,6 +59,14 @@ func (o *commonOptions) validate() error {
 // contains, when given, are literals one of which every interesting line
 // holds: the others are skipped before parsing.
 func (o *commonOptions) read(ctx context.Context, e *env, kind string, since, now time.Time, fn func(*maillog.Line), contains ...string) (maillog.Stats, error) {
+	return o.readParallel(ctx, e, kind, since, now, 1, func() func(*maillog.Line) { return fn }, contains...)
+}
+
+// readParallel is read on several cores: each part of a big plain log goes
+// to its own fn from newFn (called once per part), so fns gather apart and
+// the caller merges. Without contains it reads sequentially.
+func (o *commonOptions) readParallel(ctx context.Context, e *env, kind string, since, now time.Time, workers int,
+	newFn func() func(*maillog.Line), contains ...string) (maillog.Stats, error) {
 	paths := o.logs
 	if len(paths) == 0 {
 		p, ok := maillog.FirstExisting(maillog.DefaultLogs(kind))
@@ -68,17 +76,19 @@ func (o *commonOptions) read(ctx context.Context, e *env, kind string, since, no
 		}
 		paths = []string{p}
 	}
-	// PHP's mail.log had no dates before PHP 5.? : such lines count as
+	// PHP's mail.log had no dates in old PHP versions: such lines count as
 	// inside the window.
 	src := &maillog.Source{Since: since, Until: now, Now: now, KeepUndated: kind == "php", Contains: contains}
 	for _, p := range paths {
 		if p == "-" {
 			src.Stdin = e.stdin
-			continue
 		}
 		src.Paths = append(src.Paths, p)
 	}
-	st, err := src.Lines(ctx, func(l *maillog.Line) error { fn(l); return nil })
+	st, err := src.LinesParallel(ctx, workers, func() func(*maillog.Line) error {
+		fn := newFn()
+		return func(l *maillog.Line) error { fn(l); return nil }
+	})
 	if err != nil {
 		if ctx.Err() != nil {
 			return st, &exitError{code: exitInterrupted}

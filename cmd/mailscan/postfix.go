@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"net/netip"
 	"os"
+	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/spf13/cobra"
 
@@ -111,20 +113,34 @@ func runPostfix(ctx context.Context, e *env, co *commonOptions, o *postfixOption
 		defer dis.close()
 	}
 
-	users := tally.New()
-	if _, err := co.read(ctx, e, "postfix", since, now, func(l *maillog.Line) {
-		if !maillog.IsPostfixSMTPD(l.Program) {
-			return
+	// Each part of a big log is counted apart, on its own core, then merged.
+	var (
+		mu     sync.Mutex
+		tables []*tally.Table
+	)
+	if _, err := co.readParallel(ctx, e, "postfix", since, now, runtime.GOMAXPROCS(0), func() func(*maillog.Line) {
+		t := tally.New()
+		mu.Lock()
+		tables = append(tables, t)
+		mu.Unlock()
+		return func(l *maillog.Line) {
+			if !maillog.IsPostfixSMTPD(l.Program) {
+				return
+			}
+			s, ok := maillog.ParsePostfixSASL(l.Msg)
+			if !ok {
+				return
+			}
+			ip := s.ClientIP.Unmap()
+			t.Add(tally.Hit{Name: s.User, N: l.Repeat, IP: ip, Unknown: s.ClientName == "unknown",
+				Webmail: webmail[ip], Raw: l.Raw, Time: l.Time})
 		}
-		s, ok := maillog.ParsePostfixSASL(l.Msg)
-		if !ok {
-			return
-		}
-		ip := s.ClientIP.Unmap()
-		users.Add(tally.Hit{Name: s.User, N: l.Repeat, IP: ip, Unknown: s.ClientName == "unknown",
-			Webmail: webmail[ip], Raw: l.Raw, Time: l.Time})
 	}, "sasl_username=", "last message repeated"); err != nil {
 		return err
+	}
+	users := tables[0]
+	for _, t := range tables[1:] {
+		users.Merge(t)
 	}
 
 	limit := ov.Limit(o.max)
