@@ -216,7 +216,7 @@ type run struct {
 	cur    Line // the Line passed to fn
 	prev   Line // the line before, for "last message repeated"
 	prevOK bool
-	filter [][]byte // Source.Contains
+	filter [][]byte  // Source.Contains
 	par    *parallel // LinesParallel's settings; nil for Lines
 }
 
