@@ -38,6 +38,12 @@ echo "- 1 GiB log ($size bytes): grep -c sasl_username= ${gm} s ($(echo "scale=0
 boundary=20261124000000
 ssize=$(stat -c %s "$small")
 sg=$(secs bench/spamgear-postfix.sh "$small" "$boundary" 90)
+cp bench/out/mailscan.out bench/out/spamgear-report.out
 sm=$(secs "$ms" "${args[@]}" --log "$small")
-echo "- $ssize-byte log: spam-gear's pipeline ${sg} s; mailscan postfix ${sm} s: $(ratio "$sg" "$sm")x faster (target >= 20x)"
+cp bench/out/mailscan.out bench/out/mailscan-report.out
+# The same senders with the same message and IP counts? (spam-gear counted
+# networks from reverse-DNS text, mailscan from the address: those differ.)
+counts() { grep -E '^[0-9]+ \(' "$1" | sed -E 's/^([0-9]+) \(([0-9]+) nets\/([0-9]+) unknowns\/([0-9]+) IPs.*sasl_username=(.*)$/\5 \1 \3 \4/' | sort; }
+if diff <(counts bench/out/spamgear-report.out) <(counts bench/out/mailscan-report.out) > /dev/null; then agree="same senders, messages, unknowns and IPs"; else agree="REPORTS DIFFER (see bench/out/*-report.out)"; fi
+echo "- $ssize-byte log: spam-gear's pipeline ${sg} s; mailscan postfix ${sm} s: $(ratio "$sg" "$sm")x faster (target >= 20x); $agree"
 "$ms" "${args[@]}" --log "$small" | head -4 | cut -c1-160 | sed 's/^/    /'

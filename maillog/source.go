@@ -72,6 +72,9 @@ type Source struct {
 	// parsing or allocation: most of a mail log is skipped at memchr speed.
 	// Give sysklogd's "last message repeated" too if such lines matter.
 	Contains []string
+	// OnMalformed, when set, is called with each malformed line (for
+	// mailscan -v). With LinesParallel it may be called concurrently.
+	OnMalformed func(raw string)
 }
 
 // Stats counts what Source.Lines read.
@@ -385,7 +388,7 @@ func (r *run) line(b []byte) error {
 	t, rest, f := r.tp.Parse(view(b))
 	if f == FormatNone {
 		if !r.src.KeepUndated {
-			r.stats.Malformed++
+			r.malformed(b)
 			r.prevOK = false
 			return nil
 		}
@@ -396,7 +399,7 @@ func (r *run) line(b []byte) error {
 	raw := string(b)
 	l := &r.cur
 	if !fillLine(l, raw, t, raw[len(raw)-len(rest):], f) && f != FormatNone {
-		r.stats.Malformed++
+		r.malformed(b)
 		r.prevOK = false
 		return nil
 	}
@@ -480,4 +483,12 @@ func containsAny(b []byte, needles [][]byte) bool {
 		}
 	}
 	return false
+}
+
+// malformed counts a line that did not parse, and shows it when asked.
+func (r *run) malformed(b []byte) {
+	r.stats.Malformed++
+	if r.src.OnMalformed != nil {
+		r.src.OnMalformed(string(b))
+	}
 }

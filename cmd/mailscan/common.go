@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/spf13/pflag"
@@ -79,6 +80,17 @@ func (o *commonOptions) readParallel(ctx context.Context, e *env, kind string, s
 	// PHP's mail.log had no dates in old PHP versions: such lines count as
 	// inside the window.
 	src := &maillog.Source{Since: since, Until: now, Now: now, KeepUndated: kind == "php", Contains: contains}
+	if o.verbose {
+		var mu sync.Mutex
+		shown := 0
+		src.OnMalformed = func(raw string) {
+			mu.Lock()
+			defer mu.Unlock()
+			if shown++; shown <= 5 {
+				fmt.Fprintf(e.stderr, "mailscan: malformed line: %s\n", report.EscapePath(raw))
+			}
+		}
+	}
 	for _, p := range paths {
 		if p == "-" {
 			src.Stdin = e.stdin
