@@ -25,42 +25,74 @@ type Entry struct {
 	First      string // the first log line seen for this sender
 	FirstTime  time.Time
 
-	// Distinct addresses, networks and unknown clients.
-	ips, nets, unknowns addrSet
+	// Distinct addresses, each with whether it was ever logged without
+	// reverse DNS; networks are derived from them when asked.
+	addrs addrSet
 }
 
 // IPs is the number of distinct client addresses.
-func (e *Entry) IPs() int { return e.ips.len() }
-
-// Nets is the number of distinct networks (IPv4 /24, IPv6 /64).
-func (e *Entry) Nets() int { return e.nets.len() }
+func (e *Entry) IPs() int { return len(e.addrs.v4) + len(e.addrs.v6) }
 
 // Unknowns is the number of distinct clients without reverse DNS.
-func (e *Entry) Unknowns() int { return e.unknowns.len() }
-
-// addrSet is a set of addresses: IPv4 as uint32 keys (the runtime's fast
-// 32-bit map path; no pointers for the GC to scan), IPv6 as 16 bytes.
-type addrSet struct {
-	v4 map[uint32]struct{}
-	v6 map[[16]byte]struct{}
+func (e *Entry) Unknowns() int {
+	n := 0
+	for _, u := range e.addrs.v4 {
+		if u {
+			n++
+		}
+	}
+	for _, u := range e.addrs.v6 {
+		if u {
+			n++
+		}
+	}
+	return n
 }
 
-func (s *addrSet) add(ip netip.Addr) {
+// Nets is the number of distinct networks (IPv4 /24, IPv6 /64).
+func (e *Entry) Nets() int {
+	nets := make(map[[16]byte]struct{}, e.IPs())
+	for k := range e.addrs.v4 {
+		nets[maillog.Network(netip.AddrFrom4([4]byte{byte(k >> 24), byte(k >> 16), byte(k >> 8), byte(k)})).Addr().As16()] = struct{}{}
+	}
+	for k := range e.addrs.v6 {
+		nets[maillog.Network(netip.AddrFrom16(k)).Addr().As16()] = struct{}{}
+	}
+	return len(nets)
+}
+
+// addrSet maps addresses to their "unknown" flag: IPv4 as uint32 keys (the
+// runtime's fast 32-bit map path; no pointers for the GC to scan), IPv6 as
+// 16 bytes. One map operation per message.
+type addrSet struct {
+	v4 map[uint32]bool
+	v6 map[[16]byte]bool
+}
+
+func (s *addrSet) add(ip netip.Addr, unknown bool) {
 	if ip.Is4() {
 		if s.v4 == nil {
-			s.v4 = map[uint32]struct{}{}
+			s.v4 = map[uint32]bool{}
 		}
 		b := ip.As4()
-		s.v4[uint32(b[0])<<24|uint32(b[1])<<16|uint32(b[2])<<8|uint32(b[3])] = struct{}{}
+		k := uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3])
+		if unknown {
+			s.v4[k] = true
+		} else if _, ok := s.v4[k]; !ok {
+			s.v4[k] = false
+		}
 		return
 	}
 	if s.v6 == nil {
-		s.v6 = map[[16]byte]struct{}{}
+		s.v6 = map[[16]byte]bool{}
 	}
-	s.v6[ip.As16()] = struct{}{}
+	k := ip.As16()
+	if unknown {
+		s.v6[k] = true
+	} else if _, ok := s.v6[k]; !ok {
+		s.v6[k] = false
+	}
 }
-
-func (s *addrSet) len() int { return len(s.v4) + len(s.v6) }
 
 // Hit is one message (or n identical ones) for Table.Add.
 type Hit struct {
@@ -102,11 +134,7 @@ func (t *Table) Add(h Hit) {
 	}
 	if h.IP.IsValid() {
 		ip := h.IP.Unmap()
-		e.ips.add(ip)
-		e.nets.add(maillog.Network(ip).Addr())
-		if h.Unknown {
-			e.unknowns.add(ip)
-		}
+		e.addrs.add(ip, h.Unknown)
 	}
 }
 
@@ -144,9 +172,7 @@ func (t *Table) Merge(other *Table) {
 		if e.First == "" || !o.FirstTime.IsZero() && o.FirstTime.Before(e.FirstTime) {
 			e.First, e.FirstTime = o.First, o.FirstTime
 		}
-		e.ips.merge(&o.ips)
-		e.nets.merge(&o.nets)
-		e.unknowns.merge(&o.unknowns)
+		e.addrs.merge(&o.addrs)
 	}
 }
 
@@ -154,15 +180,15 @@ func (s *addrSet) merge(o *addrSet) {
 	if s.v4 == nil {
 		s.v4 = o.v4
 	} else {
-		for k := range o.v4 {
-			s.v4[k] = struct{}{}
+		for k, u := range o.v4 {
+			s.v4[k] = s.v4[k] || u
 		}
 	}
 	if s.v6 == nil {
 		s.v6 = o.v6
 	} else {
-		for k := range o.v6 {
-			s.v6[k] = struct{}{}
+		for k, u := range o.v6 {
+			s.v6[k] = s.v6[k] || u
 		}
 	}
 }
