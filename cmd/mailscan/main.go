@@ -135,6 +135,7 @@ func newRootCommand(e *env) *cobra.Command {
 	cmd.AddCommand(newPHPLegacyCommand(e, o))
 	cmd.AddCommand(newRoundcubeCommand(e, o))
 	cmd.AddCommand(newIMPCommand(e, o))
+	cmd.AddCommand(newEmergencyCommand(e, o))
 	cmd.CompletionOptions.DisableDefaultCmd = true
 	return cmd
 }
