@@ -51,13 +51,14 @@ func ReadPaths(ctx context.Context, r io.Reader, nul bool, opts Options, out cha
 	br := bufio.NewReaderSize(r, 64<<10)
 	buf := make([]byte, 0, maxPath)
 	cwd := sync.OnceValues(os.Getwd) // for relative paths, asked once
+	links := &trustedLinks{}
 	for {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
 		rec, tooLong, err := readRecord(br, sep, buf)
 		if len(rec) > 0 {
-			if err := readPath(ctx, f, string(rec), tooLong, cwd, out, skip); err != nil {
+			if err := readPath(ctx, f, string(rec), tooLong, cwd, links, out, skip); err != nil {
 				return err
 			}
 		}
@@ -94,7 +95,7 @@ func readRecord(br *bufio.Reader, sep byte, buf []byte) (rec []byte, tooLong boo
 }
 
 // readPath classifies one input path.
-func readPath(ctx context.Context, f *filter, p string, tooLong bool, cwd func() (string, error), out chan<- Target, skip func(Skip)) error {
+func readPath(ctx context.Context, f *filter, p string, tooLong bool, cwd func() (string, error), links *trustedLinks, out chan<- Target, skip func(Skip)) error {
 	if tooLong {
 		skip(Skip{Path: p, Reason: SkipError, Err: &os.PathError{Op: "lstat", Path: p, Err: errPathTooLong}})
 		return nil
@@ -107,6 +108,7 @@ func readPath(ctx context.Context, f *filter, p string, tooLong bool, cwd func()
 		}
 		p = filepath.Join(wd, p) // what filepath.Abs does
 	}
+	p = links.resolve(p)
 	if excludedDir(f, p) {
 		skip(Skip{Path: p, Reason: SkipFilter})
 		return nil

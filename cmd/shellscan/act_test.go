@@ -319,3 +319,22 @@ func TestActingRefusesUserSymlinkRoot(t *testing.T) {
 		t.Errorf("report-only scan through the link: exit %d", r.code)
 	}
 }
+
+// TestStdinThroughRootLink: "find /home/ -type f | shellscan" where /home
+// is a link root made: the files are scanned (and could be acted on) at
+// their real paths; a user's link on the way is still refused.
+func TestStdinThroughRootLink(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root")
+	}
+	a := newActTree(t)
+	link := filepath.Join(filepath.Dir(a.home), "home-link")
+	if err := os.Symlink(a.home, link); err != nil {
+		t.Fatal(err)
+	}
+	in := filepath.Join(link, "alice", "public_html", "shell.php") + "\n"
+	r := runCLI(t, in, a.args("--quarantine="+a.q)...)
+	if r.code != exitFound || !strings.Contains(r.stdout, a.files["shell"]+" [RULES] [Test.Marker] [QUARANTINED]") {
+		t.Fatalf("exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+}

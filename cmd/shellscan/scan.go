@@ -61,8 +61,10 @@ const rootLong = `shellscan finds PHP web shells and injected backdoors in users
 Each file is read once and matched against the built-in rules, the signature
 files installed in --data-dir (Shell-Detector's shelldetect.db, spam-gear's
 fingerprints.txt and backdoors.re, *.toml rules) and any --sigs files.
-Symbolic links are never followed (only a PATH argument that is itself a link
-is), FIFOs, devices and sockets are never opened.
+Symbolic links are never followed: only a PATH argument that is itself a
+link is, and, in paths read from standard input, a link that root made in a
+directory only root may write to (/home -> /srv/home). FIFOs, devices and
+sockets are never opened.
 
 Paths come from the arguments (directories are walked in parallel) and, when
 there are none or one of them is "-", from standard input, one per line (or
