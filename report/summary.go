@@ -18,6 +18,7 @@ type Summary struct {
 	Duplicates  int64 // files whose content was matched before in the run
 	Unchanged   int64 // files the cache knew clean and unchanged: not read
 	KnownClean  int64 // files read whose content the cache knew clean: not matched
+	Allowlisted int64 // files read whose content is on the allowlist: not matched (duplicates of those in Duplicates)
 	Bytes       int64
 	Infected    int64 // files with findings
 	Findings    int64
@@ -51,6 +52,8 @@ func (s *Summary) AddVerdict(v *scan.Verdict) {
 			s.Duplicates++
 		case v.ContentCached:
 			s.KnownClean++
+		case v.Allowlisted:
+			s.Allowlisted++
 		}
 		if v.Infected() {
 			s.Infected++
@@ -115,8 +118,11 @@ func (s *Summary) String(elapsed time.Duration) string {
 	if s.KnownClean > 0 {
 		fmt.Fprintf(&sb, ", %d known clean", s.KnownClean)
 	}
+	if s.Allowlisted > 0 {
+		fmt.Fprintf(&sb, ", %d allowlisted", s.Allowlisted)
+	}
 	fmt.Fprintf(&sb, ", %d matched) in %s (%.0f MB/s): %d infected, %d findings",
-		read-s.Duplicates-s.KnownClean, elapsed.Round(time.Millisecond), rate, s.Infected, s.Findings)
+		read-s.Duplicates-s.KnownClean-s.Allowlisted, elapsed.Round(time.Millisecond), rate, s.Infected, s.Findings)
 	if s.Unreadable > 0 {
 		fmt.Fprintf(&sb, ", %d unreadable", s.Unreadable)
 	}

@@ -32,10 +32,11 @@ type dedupeKey struct {
 }
 
 type dedupeVal struct {
-	findings []matcher.Finding
-	clamd    ClamdStatus
-	sum      [32]byte // SHA-256, when hasSum
-	hasSum   bool
+	findings    []matcher.Finding
+	clamd       ClamdStatus
+	allowlisted bool
+	sum         [32]byte // SHA-256, when hasSum
+	hasSum      bool
 }
 
 func newDedupe(max int) *dedupe {

@@ -47,6 +47,9 @@ type Verdict struct {
 	ContentCached bool
 	// Clamd says what clamd made of the file (ClamdNotUsed without clamd).
 	Clamd ClamdStatus
+	// Allowlisted is set when the content's SHA-256 is on the allowlist of
+	// known-good files: it was not matched.
+	Allowlisted bool
 }
 
 // VerdictCache remembers verdicts between runs (package cache).
@@ -93,6 +96,14 @@ type Config struct {
 	// files waiting for clamd do not stop the matching; reading and
 	// matching stay bounded by Workers.
 	Clamd *Clamd
+	// Allowlist, when set, names contents (by SHA-256) known to be good:
+	// they are never matched or flagged.
+	Allowlist Allowlist
+}
+
+// Allowlist is a set of known-good contents (package allowlist).
+type Allowlist interface {
+	Contains(sum [32]byte) bool
 }
 
 // queueDepth bounds the channels between stages.
@@ -156,7 +167,7 @@ func Run(ctx context.Context, cfg Config, in Inputs, sink Sink) error {
 	for i := 0; i < goroutines; i++ {
 		g.Go(func() error {
 			w := worker{m: cfg.Matcher, maxSize: cfg.Walk.MaxSize, log: log, dd: dd, cache: cfg.Cache, racyWindow: cfg.RacyWindow,
-				clamd: cs, sem: sem}
+				clamd: cs, sem: sem, allow: cfg.Allowlist}
 			for t := range targets {
 				v := w.scan(gctx, t)
 				select {
@@ -200,6 +211,7 @@ type worker struct {
 	cache      VerdictCache
 	racyWindow time.Duration
 	clamd      *clamdState   // nil: no clamd
+	allow      Allowlist     // nil: none
 	sem        chan struct{} // bounds reading and matching when clamd adds goroutines
 	buf        []byte
 }
@@ -247,11 +259,15 @@ func (w *worker) scan(ctx context.Context, t walker.Target) (v *Verdict) {
 		v.Duplicate = hit
 	}
 	if !hit {
-		if w.cache != nil {
+		if w.cache != nil || w.allow != nil {
 			res.sum, res.hasSum = sha256.Sum256(data), true
+		}
+		if w.allow != nil && w.allow.Contains(res.sum) {
+			res.allowlisted = true
+		} else if w.cache != nil {
 			v.ContentCached = w.cache.ContentClean(res.sum, uint16(v.Kinds))
 		}
-		if !v.ContentCached {
+		if !v.ContentCached && !res.allowlisted {
 			res.findings = w.m.Match(data, v.Kinds)
 			if w.clamd != nil {
 				res.clamd = ClamdNotSent
@@ -275,6 +291,7 @@ func (w *worker) scan(ctx context.Context, t walker.Target) (v *Verdict) {
 		}
 	}
 	v.Clamd = res.clamd
+	v.Allowlisted = res.allowlisted
 	v.Findings = res.findings
 	if len(v.Findings) > 0 {
 		v.SHA256 = hex.EncodeToString(res.sum[:])

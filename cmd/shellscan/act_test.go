@@ -338,3 +338,25 @@ func TestStdinThroughRootLink(t *testing.T) {
 		t.Fatalf("exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 }
+
+// TestAllowlist: a file whose content is on the allowlist is neither
+// matched nor flagged; the same marker in another file still is.
+func TestAllowlist(t *testing.T) {
+	a := newActTree(t)
+	trusted := filepath.Join(t.TempDir(), "release")
+	write(t, filepath.Join(trusted, "shell.php"), "<?php spamgear-test-marker(1); ?>") // same bytes as alice's shell.php
+	list := filepath.Join(t.TempDir(), "allow.sha256")
+	r := runCLI(t, "", "allowlist", "build", trusted, "-o", list)
+	if r.code != 0 || !strings.Contains(r.stderr, "1 files listed") {
+		t.Fatalf("build: exit %d %s", r.code, r.stderr)
+	}
+	r = runCLI(t, "", a.args("--allowlist", list, a.home)...)
+	if strings.Contains(r.stdout, a.files["shell"]) || !strings.Contains(r.stdout, a.files["shell2"]) || !strings.Contains(r.stderr, "1 allowlisted") {
+		t.Errorf("exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	bad := filepath.Join(t.TempDir(), "bad.sha256")
+	write(t, bad, "not a sum  x\n")
+	if r := runCLI(t, "", a.args("--allowlist", bad, a.home)...); r.code != exitUsage || !strings.Contains(r.stderr, bad+":1:") {
+		t.Errorf("bad list: exit %d %s", r.code, r.stderr)
+	}
+}

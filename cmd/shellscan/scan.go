@@ -52,8 +52,9 @@ type scanOptions struct {
 	racyWindow    time.Duration
 	noDedupe      bool
 
-	act   actOptions
-	clamd clamdOptions
+	act       actOptions
+	clamd     clamdOptions
+	allowlist string
 }
 
 const rootLong = `shellscan finds PHP web shells and injected backdoors in users' home trees.
@@ -118,6 +119,7 @@ func newRootCommand(e *env) *cobra.Command {
 	cmd.AddCommand(newUpdatedbCommand(e))
 	cmd.AddCommand(newRestoreCommand(e))
 	cmd.AddCommand(newClamdCheckCommand(e))
+	cmd.AddCommand(newAllowlistCommand(e))
 	cmd.CompletionOptions.DisableDefaultCmd = true
 	return cmd
 }
@@ -151,6 +153,7 @@ func (o *scanOptions) AddFlags(cmd *cobra.Command, e *env) {
 	_ = fs.MarkHidden("no-dedupe")
 
 	o.clamd.AddFlags(fs)
+	fs.StringVar(&o.allowlist, "allowlist", "", "never match or flag files whose SHA-256 is in `FILE` (sha256sum format; see 'shellscan allowlist build'); default DATA_DIR/"+allowlistName+" when it exists")
 	o.act.AddFlags(fs, e)
 }
 
@@ -281,7 +284,15 @@ func runScan(ctx context.Context, e *env, o *scanOptions, args []string) error {
 	if o.noDedupe {
 		cfg.Dedupe = -1
 	}
+	allow, err := loadAllowlist(o.allowlist, o.rules.dataDir)
+	if err != nil {
+		return err
+	}
 	sigVersion := set.Version()
+	if allow != nil {
+		cfg.Allowlist = allow
+		sigVersion += "+allow:" + allow.Version()
+	}
 	if cfg.Clamd, sigVersion, err = o.clamdSetup(ctx, log, sigVersion); err != nil {
 		return err
 	}
