@@ -37,7 +37,7 @@ func (r *run) readParallel(ctx context.Context, lf *logFile) error {
 	size := lf.info.Size()
 	bounds := []int64{0}
 	for k := 1; k < r.par.workers; k++ {
-		off, err := nextLineStart(lf.f, int64(k)*size/int64(r.par.workers), size)
+		off, err := partStart(lf.f, int64(k)*size/int64(r.par.workers), size)
 		if err != nil {
 			r.errs = append(r.errs, fmt.Errorf("%s: %w", lf.name, err))
 			return nil
@@ -111,12 +111,35 @@ func nextLineStart(f *os.File, off, size int64) (int64, error) {
 	return size, nil
 }
 
+// partStart is where a part may start at or after off: a line start, and
+// not one of sysklogd's "last message repeated" lines, which must stay
+// with the line before them.
+func partStart(f *os.File, off, size int64) (int64, error) {
+	head := make([]byte, 256)
+	for {
+		start, err := nextLineStart(f, off, size)
+		if err != nil || start >= size {
+			return start, err
+		}
+		n, _ := f.ReadAt(head, start)
+		line := head[:n]
+		if i := bytes.IndexByte(line, '\n'); i >= 0 {
+			line = line[:i]
+		}
+		if !bytes.Contains(line, []byte("last message repeated")) {
+			return start, nil
+		}
+		off = start + 1
+	}
+}
+
 // readPart reads [start, end) of f: the lines holding one of the filter
 // strings are found by searching whole blocks, as grep does, then parsed.
 func (p *run) readPart(ctx context.Context, f *os.File, start, end int64, block int) error {
 	buf := make([]byte, block+p.max+1)
-	carry := 0    // bytes of an unfinished line at the start of buf
-	lastEnd := -2 // end of the last line passed on, in this block's offsets
+	carry := 0        // bytes of an unfinished line at the start of buf
+	skipping := false // in the rest of a line longer than the buffer
+	lastEnd := -2     // end of the last line passed on, in this block's offsets
 	for off := start; off < end || carry > 0; {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -137,14 +160,27 @@ func (p *run) readPart(ctx context.Context, f *os.File, start, end int64, block 
 		p.stats.Bytes += int64(n)
 		// Only whole lines; the last, unfinished one waits for more
 		// data, unless this is the end of the part.
+		if skipping {
+			// The rest of a line longer than the buffer: dropped, as the
+			// sequential reader drops it (never parsed as lines of its own).
+			i := bytes.IndexByte(data, '\n')
+			if i < 0 {
+				carry = 0
+				continue
+			}
+			data = data[i+1:]
+			skipping = false
+		}
 		whole := len(data)
 		if off < end {
 			if i := bytes.LastIndexByte(data, '\n'); i >= 0 {
 				whole = i + 1
 			} else if len(data) < len(buf) {
-				continue // keep reading the line
+				carry = copy(buf, data) // keep reading the line
+				continue
 			} else {
-				whole = len(data) // a line longer than the buffer: cut
+				whole = len(data) // a line longer than the buffer: cut,
+				skipping = true   // and its rest skipped
 			}
 		}
 		p.stats.Lines += int64(bytes.Count(data[:whole], []byte{'\n'}))

@@ -404,7 +404,9 @@ func (r *run) line(b []byte) error {
 		return nil
 	}
 	if f == FormatSyslog || f == FormatRFC3339 {
-		if n, ok := lastRepeated(l.Msg); ok && r.prevOK && r.prev.Host == l.Host {
+		// sysklogd writes the line untagged; a tagged one is anybody's
+		// (logger -t x "last message repeated 999999 times").
+		if n, ok := lastRepeated(l.Msg); ok && l.Program == "" && r.prevOK && r.prev.Host == l.Host {
 			rep := r.prev
 			rep.Time, rep.Raw, rep.Repeat = l.Time, l.Raw, n
 			*l = rep

@@ -107,14 +107,16 @@ func (dis *disabler) disable(ctx context.Context, f *finding, why string) {
 	case err != nil:
 		f.DisableError = err.Error()
 		fmt.Fprintf(dis.e.stderr, "mailscan: could not disable %s: %s\n", report.EscapePath(f.Name), report.EscapePath(err.Error()))
-		dis.events = append(dis.events, fmt.Sprintf("FAILED to disable %s (%s): %s", f.Name, why, err))
+		// Names and lines from the log are escaped: a \r in them must not
+		// make a line of its own in root's mail.
+		dis.events = append(dis.events, fmt.Sprintf("FAILED to disable %s (%s): %s", report.EscapePath(f.Name), why, report.EscapePath(err.Error())))
 	case res.Already:
 		f.AlreadyDisabled = true
 	case res.DryRun:
 		fmt.Fprintf(dis.e.stderr, "mailscan: dry run: would disable %s: %s\n", report.EscapePath(f.Name), report.EscapePath(res.Detail))
 	case res.Disabled:
 		f.Disabled = true
-		dis.events = append(dis.events, fmt.Sprintf("disabled %s with %s: %s\n  first line: %s", f.Name, dis.d.Name(), why, f.First))
+		dis.events = append(dis.events, fmt.Sprintf("disabled %s with %s: %s\n  first line: %s", report.EscapePath(f.Name), dis.d.Name(), why, report.EscapePath(f.First)))
 	}
 }
 

@@ -46,6 +46,9 @@ func runExim(ctx context.Context, e *env, co *commonOptions, o *eximOptions) err
 	if err != nil {
 		return err
 	}
+	if o.max < 1 {
+		return usageErrorf("-m must be at least 1")
+	}
 	ov, err := readOverrides(o.overrides)
 	if err != nil {
 		return err

@@ -73,6 +73,9 @@ func runWebmail(ctx context.Context, e *env, co *commonOptions, o *webmailOption
 	if err != nil {
 		return err
 	}
+	if o.max < 1 {
+		return usageErrorf("-m must be at least 1")
+	}
 	ov, err := readOverrides(o.overrides)
 	if err != nil {
 		return err
