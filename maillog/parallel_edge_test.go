@@ -10,7 +10,7 @@ import (
 	"time"
 )
 
-func reviewSum(t *testing.T, p string, workers, maxLine int) (map[string]int, Stats) {
+func sumByUser(t *testing.T, p string, workers, maxLine int) (map[string]int, Stats) {
 	now := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
 	src := &Source{Paths: []string{p}, Since: now.Add(-3 * time.Hour), Until: now, Now: now, Loc: time.UTC, MaxLine: maxLine,
 		Contains: []string{"sasl_username=", "last message repeated"}}
@@ -33,7 +33,7 @@ func reviewSum(t *testing.T, p string, workers, maxLine int) (map[string]int, St
 }
 
 // A "last message repeated" line that starts part 2 loses its repeat.
-func TestReviewRepeatAtPartBoundary(t *testing.T) {
+func TestParallelRepeatAtPartBoundary(t *testing.T) {
 	sasl := "Nov 27 10:00:00 mx postfix/smtpd[1]: Q1: client=unknown[192.0.2.1], sasl_method=PLAIN, sasl_username=victim\n"
 	rep := "Nov 27 10:00:01 mx last message repeated 50 times\n"
 	pad := "Nov 27 10:00:00 mx postfix/qmgr[1]: " + strings.Repeat("x", 200) + "\n"
@@ -51,15 +51,15 @@ func TestReviewRepeatAtPartBoundary(t *testing.T) {
 	}
 	p := filepath.Join(t.TempDir(), "maillog")
 	os.WriteFile(p, []byte(data), 0o644)
-	seq, _ := reviewSum(t, p, 1, 0)
-	par, _ := reviewSum(t, p, 2, 0)
+	seq, _ := sumByUser(t, p, 1, 0)
+	par, _ := sumByUser(t, p, 2, 0)
 	if seq["victim"] != par["victim"] {
 		t.Errorf("victim: sequential %d, parallel %d", seq["victim"], par["victim"])
 	}
 }
 
 // The rest of a line longer than the part buffer becomes a line of its own.
-func TestReviewOverlongLineTail(t *testing.T) {
+func TestParallelOverlongLineTail(t *testing.T) {
 	const maxLine = 200
 	block := 16 << 10
 	buf := block + maxLine + 1
@@ -73,8 +73,8 @@ func TestReviewOverlongLineTail(t *testing.T) {
 	}
 	p := filepath.Join(t.TempDir(), "maillog")
 	os.WriteFile(p, []byte(sb.String()), 0o644)
-	seq, s1 := reviewSum(t, p, 1, maxLine)
-	par, s2 := reviewSum(t, p, 2, maxLine)
+	seq, s1 := sumByUser(t, p, 1, maxLine)
+	par, s2 := sumByUser(t, p, 2, maxLine)
 	if seq["victim"] != par["victim"] || s1.Lines != s2.Lines || s1.Malformed != s2.Malformed {
 		t.Errorf("victim: sequential %d, parallel %d; stats %+v vs %+v", seq["victim"], par["victim"], s1, s2)
 	}

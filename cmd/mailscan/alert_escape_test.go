@@ -8,7 +8,7 @@ import (
 	"github.com/spamgear/spamgear/remediate/mailer/mailtest"
 )
 
-func TestReviewAlertBodyUnescaped(t *testing.T) {
+func TestAlertEscapesLogText(t *testing.T) {
 	dir := t.TempDir()
 	cmd := fakeProgram(t, "lock", "exit 0\n")
 	var sb strings.Builder
