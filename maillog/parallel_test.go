@@ -53,9 +53,13 @@ func TestLinesParallelMatchesLines(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, workers := range []int{2, 3, 7} {
+	for _, workers := range []int{2, 3, 7, -3} {
 		par = nil
-		st2, err := src().LinesParallel(context.Background(), workers, func() func(*Line) error { return collect(&par, &mu) })
+		sp := src()
+		if workers < 0 { // borrowed lines: the collector copies them
+			workers, sp.Borrow = -workers, true
+		}
+		st2, err := sp.LinesParallel(context.Background(), workers, func() func(*Line) error { return collect(&par, &mu) })
 		if err != nil {
 			t.Fatal(err)
 		}

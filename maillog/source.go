@@ -72,6 +72,10 @@ type Source struct {
 	// parsing or allocation: most of a mail log is skipped at memchr speed.
 	// Give sysklogd's "last message repeated" too if such lines matter.
 	Contains []string
+	// Borrow passes lines whose strings point into the read buffer: valid
+	// only until fn returns (fn must clone what it keeps). It saves a copy
+	// of every line passed on.
+	Borrow bool
 	// OnMalformed, when set, is called with each malformed line (for
 	// mailscan -v). With LinesParallel it may be called concurrently.
 	OnMalformed func(raw string)
@@ -219,8 +223,10 @@ type run struct {
 	cur    Line // the Line passed to fn
 	prev   Line // the line before, for "last message repeated"
 	prevOK bool
-	filter [][]byte  // Source.Contains
-	par    *parallel // LinesParallel's settings; nil for Lines
+	// prevRaw holds the line before when lines are borrowed (Source.Borrow).
+	prevRaw []byte
+	filter  [][]byte  // Source.Contains
+	par     *parallel // LinesParallel's settings; nil for Lines
 }
 
 func (r *run) open(name string) (*logFile, error) {
@@ -396,7 +402,12 @@ func (r *run) line(b []byte) error {
 		r.prevOK = false
 		return nil
 	}
-	raw := string(b)
+	var raw string
+	if r.src.Borrow {
+		raw = view(b)
+	} else {
+		raw = string(b)
+	}
 	l := &r.cur
 	if !fillLine(l, raw, t, raw[len(raw)-len(rest):], f) && f != FormatNone {
 		r.malformed(b)
@@ -406,10 +417,15 @@ func (r *run) line(b []byte) error {
 	if f == FormatSyslog || f == FormatRFC3339 {
 		// sysklogd writes the line untagged; a tagged one is anybody's
 		// (logger -t x "last message repeated 999999 times").
-		if n, ok := lastRepeated(l.Msg); ok && l.Program == "" && r.prevOK && r.prev.Host == l.Host {
-			rep := r.prev
-			rep.Time, rep.Raw, rep.Repeat = l.Time, l.Raw, n
-			*l = rep
+		if n, ok := lastRepeated(l.Msg); ok && l.Program == "" && r.prevOK {
+			rep := r.previous()
+			if rep.Host == l.Host {
+				rep.Time, rep.Raw, rep.Repeat = l.Time, l.Raw, n
+				*l = rep
+			}
+		} else if r.src.Borrow {
+			// The line's strings die with the buffer: keep its bytes.
+			r.prevRaw, r.prevOK = append(r.prevRaw[:0], b...), true
 		} else {
 			r.prev, r.prevOK = *l, true
 		}
@@ -493,4 +509,17 @@ func (r *run) malformed(b []byte) {
 	if r.src.OnMalformed != nil {
 		r.src.OnMalformed(string(b))
 	}
+}
+
+// previous is the line before the current one, parsed again from its bytes
+// when lines are borrowed.
+func (r *run) previous() Line {
+	if !r.src.Borrow {
+		return r.prev
+	}
+	var l Line
+	raw := view(r.prevRaw)
+	t, rest, f := r.tp.Parse(raw)
+	fillLine(&l, raw, t, raw[len(raw)-len(rest):], f)
+	return l
 }

@@ -79,7 +79,9 @@ func (o *commonOptions) readParallel(ctx context.Context, e *env, kind string, s
 	}
 	// PHP's mail.log had no dates in old PHP versions: such lines count as
 	// inside the window.
-	src := &maillog.Source{Since: since, Until: now, Now: now, KeepUndated: kind == "php", Contains: contains}
+	// Lines are borrowed when read in parts: the tallies clone what they
+	// keep.
+	src := &maillog.Source{Since: since, Until: now, Now: now, KeepUndated: kind == "php", Contains: contains, Borrow: workers > 1}
 	if o.verbose {
 		var mu sync.Mutex
 		shown := 0
