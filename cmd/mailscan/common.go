@@ -200,6 +200,19 @@ func (o *commonOptions) found(n int) error {
 	return nil
 }
 
+// thresholds checks -m and loads the overrides file ("" for none): the
+// threshold of each sender.
+func thresholds(max int, overrides string) (func(name string) int, error) {
+	if max < 1 {
+		return nil, usageErrorf("-m must be at least 1")
+	}
+	ov, err := readOverrides(overrides)
+	if err != nil {
+		return nil, err
+	}
+	return ov.Limit(max), nil
+}
+
 // readOverrides loads a per-user thresholds file ("" for none).
 func readOverrides(path string) (tally.Overrides, error) {
 	if path == "" {

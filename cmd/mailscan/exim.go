@@ -46,10 +46,7 @@ func runExim(ctx context.Context, e *env, co *commonOptions, o *eximOptions) err
 	if err != nil {
 		return err
 	}
-	if o.max < 1 {
-		return usageErrorf("-m must be at least 1")
-	}
-	ov, err := readOverrides(o.overrides)
+	limit, err := thresholds(o.max, o.overrides)
 	if err != nil {
 		return err
 	}
@@ -75,7 +72,6 @@ func runExim(ctx context.Context, e *env, co *commonOptions, o *eximOptions) err
 	}); err != nil {
 		return err
 	}
-	limit := ov.Limit(o.max)
 	collect := func(t *tally.Table, kind string) []finding {
 		var fs []finding
 		for _, en := range t.Over(limit) {

@@ -77,9 +77,6 @@ func runPostfix(ctx context.Context, e *env, co *commonOptions, o *postfixOption
 	if err != nil {
 		return err
 	}
-	if o.max < 1 {
-		return usageErrorf("-m must be at least 1")
-	}
 	webmail := map[netip.Addr]bool{}
 	for _, s := range o.webmail {
 		ip, err := netip.ParseAddr(strings.TrimSpace(s))
@@ -98,7 +95,7 @@ func runPostfix(ctx context.Context, e *env, co *commonOptions, o *postfixOption
 			return usageErrorf("-d %q: want MAX_NETS,MAX_UNKNOWNS (two numbers)", o.disable)
 		}
 	}
-	ov, err := readOverrides(optionalFile(o.overrides, defaultOverrides))
+	limit, err := thresholds(o.max, optionalFile(o.overrides, defaultOverrides))
 	if err != nil {
 		return err
 	}
@@ -143,7 +140,6 @@ func runPostfix(ctx context.Context, e *env, co *commonOptions, o *postfixOption
 		users.Merge(t)
 	}
 
-	limit := ov.Limit(o.max)
 	var fs []finding
 	for _, u := range users.Over(limit) {
 		f := newFinding("postfix", "sasl_user", u, limit(u.Name))

@@ -73,10 +73,7 @@ func runWebmail(ctx context.Context, e *env, co *commonOptions, o *webmailOption
 	if err != nil {
 		return err
 	}
-	if o.max < 1 {
-		return usageErrorf("-m must be at least 1")
-	}
-	ov, err := readOverrides(o.overrides)
+	limit, err := thresholds(o.max, o.overrides)
 	if err != nil {
 		return err
 	}
@@ -84,7 +81,6 @@ func runWebmail(ctx context.Context, e *env, co *commonOptions, o *webmailOption
 	if _, err := co.read(ctx, e, kind, since, now, func(l *maillog.Line) { add(l, users) }); err != nil {
 		return err
 	}
-	limit := ov.Limit(o.max)
 	var fs []finding
 	for _, u := range users.Over(limit) {
 		fs = append(fs, newFinding(kind, "webmail_user", u, limit(u.Name)))
