@@ -71,3 +71,14 @@ func TestLinesParallelMatchesLines(t *testing.T) {
 		}
 	}
 }
+
+func TestIndexPivot(t *testing.T) {
+	for _, tc := range []struct{ b, n string }{
+		{"abc sasl_method=x, sasl_username=u", "sasl_username="}, {"sasl_username=", "sasl_username="}, {"_username=", "sasl_username="},
+		{"xx last message repeated 3 times", "last message repeated"}, {"", "x"}, {"abc", ""}, {"a_b_c_sasl_", "sasl_username="},
+	} {
+		if got, want := indexPivot([]byte(tc.b), []byte(tc.n)), strings.Index(tc.b, tc.n); got != want {
+			t.Errorf("indexPivot(%q, %q) = %d, want %d", tc.b, tc.n, got, want)
+		}
+	}
+}
