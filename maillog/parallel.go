@@ -47,6 +47,10 @@ func (r *run) readParallel(ctx context.Context, lf *logFile) error {
 		}
 	}
 	bounds = append(bounds, size)
+	var pivots []int
+	for _, nd := range r.filter {
+		pivots = append(pivots, pivotOf(nd))
+	}
 	parts := make([]*run, len(bounds)-1)
 	for i := range parts {
 		fn := r.fn
@@ -54,7 +58,7 @@ func (r *run) readParallel(ctx context.Context, lf *logFile) error {
 			fn = r.par.newFn()
 		}
 		parts[i] = &run{src: r.src, fn: fn, tp: &TimeParser{Now: r.src.Now, Loc: r.src.Loc}, max: r.max,
-			hasUntil: r.hasUntil, filter: r.filter}
+			hasUntil: r.hasUntil, filter: r.filter, pivots: pivots}
 	}
 	block := int(min(max(size/int64(8*r.par.workers), minPartBlock), partBlock))
 	g, gctx := errgroup.WithContext(ctx)
@@ -216,7 +220,7 @@ func (p *run) readPart(ctx context.Context, f *os.File, start, end int64, block 
 func (p *run) scanBlock(block []byte, lastEnd *int) error {
 	next := make([]int, len(p.filter)) // next hit of each needle, -1 when none is left
 	for i, nd := range p.filter {
-		next[i] = indexPivot(block, nd)
+		next[i] = indexAt(block, nd, p.pivots[i])
 	}
 	for {
 		hit := -1
@@ -247,7 +251,7 @@ func (p *run) scanBlock(block []byte, lastEnd *int) error {
 		*lastEnd = le
 		for i, nd := range p.filter {
 			if next[i] >= 0 && next[i] <= le {
-				if j := indexPivot(block[le:], nd); j >= 0 {
+				if j := indexAt(block[le:], nd, p.pivots[i]); j >= 0 {
 					next[i] = le + j
 				} else {
 					next[i] = -1
@@ -269,7 +273,11 @@ func indexPivot(b, needle []byte) int {
 	if len(needle) == 0 {
 		return 0
 	}
-	pv := pivotOf(needle)
+	return indexAt(b, needle, pivotOf(needle))
+}
+
+// indexAt is indexPivot with the pivot chosen already.
+func indexAt(b, needle []byte, pv int) int {
 	c := needle[pv]
 	for i := pv; i < len(b); {
 		j := bytes.IndexByte(b[i:], c)

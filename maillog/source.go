@@ -226,6 +226,7 @@ type run struct {
 	// prevRaw holds the line before when lines are borrowed (Source.Borrow).
 	prevRaw []byte
 	filter  [][]byte  // Source.Contains
+	pivots  []int     // the byte of each filter string that parts search for
 	par     *parallel // LinesParallel's settings; nil for Lines
 }
 
