@@ -1,6 +1,7 @@
 package walker
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -47,8 +48,25 @@ func (t *trustedLinks) resolve(p string) string {
 // resolveTrustedDir resolves the trusted links of an absolute, clean
 // directory path; "" when a component is missing or an untrusted link.
 func resolveTrustedDir(dir string, depth int) string {
-	if depth > 40 || !filepath.IsAbs(dir) || filepath.Clean(dir) != dir {
-		return "" // ".." after a link means something else than it says
+	r, err := resolveTrusted(dir, depth)
+	if err != nil {
+		return ""
+	}
+	return r
+}
+
+// ResolveTrusted resolves the symbolic links of an absolute, clean path,
+// and fails, saying why, on one that root did not make in a directory only
+// root may write to (a user's "public_html -> /var/www/other"), or on ".."
+// (which after a link means something else than it says).
+func ResolveTrusted(path string) (string, error) { return resolveTrusted(path, 0) }
+
+func resolveTrusted(dir string, depth int) (string, error) {
+	if depth > 40 {
+		return "", fmt.Errorf("%s: too many levels of symbolic links", dir)
+	}
+	if !filepath.IsAbs(dir) || filepath.Clean(dir) != dir {
+		return "", fmt.Errorf("%q: not an absolute, clean path", dir)
 	}
 	cur := "/"
 	for _, c := range strings.Split(dir, "/") {
@@ -58,26 +76,29 @@ func resolveTrustedDir(dir string, depth int) string {
 		next := filepath.Join(cur, c)
 		var st unix.Stat_t
 		if err := ignoringEINTR(func() error { return unix.Lstat(next, &st) }); err != nil {
-			return ""
+			return "", &os.PathError{Op: "lstat", Path: next, Err: err}
 		}
 		if st.Mode&unix.S_IFMT != unix.S_IFLNK {
 			cur = next
 			continue
 		}
 		var parent unix.Stat_t
-		if st.Uid != 0 || unix.Lstat(cur, &parent) != nil || parent.Uid != 0 || parent.Mode&0o022 != 0 {
-			return ""
+		if st.Uid != 0 {
+			return "", fmt.Errorf("%s is a symbolic link owned by uid %d", next, st.Uid)
+		}
+		if err := unix.Lstat(cur, &parent); err != nil || parent.Uid != 0 || parent.Mode&0o022 != 0 {
+			return "", fmt.Errorf("%s is a symbolic link in %s, which others than root may change", next, cur)
 		}
 		target, err := os.Readlink(next)
 		if err != nil {
-			return ""
+			return "", err
 		}
 		if !filepath.IsAbs(target) {
 			target = filepath.Join(cur, target)
 		}
-		if cur = resolveTrustedDir(target, depth+1); cur == "" {
-			return ""
+		if cur, err = resolveTrusted(target, depth+1); err != nil {
+			return "", err
 		}
 	}
-	return cur
+	return cur, nil
 }

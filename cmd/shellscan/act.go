@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"golang.org/x/sys/unix"
 	"io"
 	"log/slog"
 	"os"
@@ -24,6 +23,7 @@ import (
 	"github.com/spamgear/spamgear/report"
 	"github.com/spamgear/spamgear/scan"
 	"github.com/spamgear/spamgear/signatures"
+	"github.com/spamgear/spamgear/walker"
 )
 
 // actOptions are the remediation options of a scan.
@@ -301,56 +301,17 @@ func ruleNames(fs []matcher.Finding) []string {
 var errNoMailer = errors.New("no mailer")
 
 // checkRootLinks refuses, when acting, a PATH argument that reaches its
-// tree through a symbolic link not owned by root: the walker follows a
-// PATH that is itself a link (like find -H), and a user's
-// "public_html -> /var/www/other" must not make root quarantine or clean
-// files outside that user's tree.
+// tree through a symbolic link root did not make in a root-only directory:
+// the walker follows a PATH that is itself a link (like find -H), and a
+// user's "public_html -> /var/www/other" must not make root quarantine or
+// clean files outside that user's tree.
 func checkRootLinks(root string) error {
 	abs, err := filepath.Abs(root)
 	if err != nil {
 		return err
 	}
-	_, err = resolveTrusted(abs, 0)
-	return err
-}
-
-// resolveTrusted resolves the symlinks in an absolute path, failing on
-// one that is not owned by root.
-func resolveTrusted(path string, depth int) (string, error) {
-	if depth > 40 {
-		return "", fmt.Errorf("%s: too many levels of symbolic links", path)
+	if _, err := walker.ResolveTrusted(abs); err != nil {
+		return fmt.Errorf("%w: not followed when acting on files; give the real path", err)
 	}
-	cur := "/"
-	for _, c := range strings.Split(path, "/") {
-		if c == "" || c == "." {
-			continue
-		}
-		if c == ".." {
-			cur = filepath.Dir(cur)
-			continue
-		}
-		next := filepath.Join(cur, c)
-		var st unix.Stat_t
-		if err := unix.Lstat(next, &st); err != nil {
-			return "", &os.PathError{Op: "lstat", Path: next, Err: err}
-		}
-		if st.Mode&unix.S_IFMT != unix.S_IFLNK {
-			cur = next
-			continue
-		}
-		if st.Uid != 0 {
-			return "", fmt.Errorf("%s is a symbolic link owned by uid %d: not followed when acting on files; give the real path", next, st.Uid)
-		}
-		target, err := os.Readlink(next)
-		if err != nil {
-			return "", err
-		}
-		if !filepath.IsAbs(target) {
-			target = filepath.Join(cur, target)
-		}
-		if cur, err = resolveTrusted(target, depth+1); err != nil {
-			return "", err
-		}
-	}
-	return cur, nil
+	return nil
 }
