@@ -18,6 +18,10 @@ type Finding struct {
 	End     int    // byte offset just past the match
 	Line    int    // 1-based line of Offset
 	Snippet string // a short, escaped excerpt starting at Offset
+	// Layers, when set, are the obfuscation layers undone to reach the
+	// decoded text the rule hit (e.g. base64, gzinflate); Offset, End,
+	// Line and Snippet are then positions in that text, not in the file.
+	Layers []string
 }
 
 // Matcher reports which rules hit a buffer. Implementations are safe for

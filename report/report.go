@@ -25,6 +25,7 @@ type Writer interface {
 //
 //	/home/u/public_html/x.php [RULES] [SG.PHP.Eval.RequestInput]
 //	/home/u/public_html/y.php [DETECTOR] [c99] [QUARANTINED]
+//	/home/u/public_html/z.php [RULES] [SG.PHP.Shell.WSO via base64>gzinflate]
 //
 // Paths are escaped (control bytes, backslashes and invalid UTF-8 as \xNN
 // or \n...), so a hostile file name cannot forge a line.
@@ -43,7 +44,7 @@ func (t Text) Write(v *scan.Verdict, action string) error {
 			continue
 		}
 		seen[key] = true
-		fmt.Fprintf(&sb, "%s [%s] [%s]", path, f.Rule.Engine, f.Rule.Name)
+		fmt.Fprintf(&sb, "%s [%s] [%s%s]", path, f.Rule.Engine, f.Rule.Name, via(f.Layers))
 		if action != "" {
 			fmt.Fprintf(&sb, " [%s]", action)
 		}
@@ -51,6 +52,15 @@ func (t Text) Write(v *scan.Verdict, action string) error {
 	}
 	_, err := io.WriteString(t.W, sb.String())
 	return err
+}
+
+// via names the decoded layers a finding was made in, for a text line:
+// " via base64>gzinflate", or "" for the file's own bytes.
+func via(layers []string) string {
+	if len(layers) == 0 {
+		return ""
+	}
+	return " via " + matcher.Escape([]byte(strings.Join(layers, ">")))
 }
 
 // EscapePath renders a path for a line of text output: printable runes as
@@ -98,7 +108,10 @@ type jsonFinding struct {
 	Offset      int    `json:"offset"`
 	Line        int    `json:"line"`
 	Snippet     string `json:"snippet"`
-	Action      string `json:"action"`
+	// Layers are the decoded layers the finding was made in (offset, line
+	// and snippet are then in the decoded text).
+	Layers []string `json:"layers,omitempty"`
+	Action string   `json:"action"`
 }
 
 // Write implements Writer.
@@ -110,7 +123,7 @@ func (j JSON) Write(v *scan.Verdict, action string) error {
 			Path: v.Target.Path, Size: v.Size, SHA256: v.SHA256,
 			Engine: f.Rule.Engine, SignatureID: f.Rule.ID, Signature: f.Rule.Name, Description: f.Rule.Description,
 			Category: f.Rule.Category.String(), Severity: f.Rule.Severity.String(),
-			Offset: f.Offset, Line: f.Line, Snippet: f.Snippet, Action: action,
+			Offset: f.Offset, Line: f.Line, Snippet: f.Snippet, Layers: f.Layers, Action: action,
 		}
 		if !utf8.ValidString(rec.Path) {
 			rec.PathBase64 = base64.StdEncoding.EncodeToString([]byte(rec.Path))

@@ -53,6 +53,29 @@ func TestTextOneLinePerSignatureName(t *testing.T) {
 	}
 }
 
+// TestDecodedLayersShown: a finding in a decoded layer names its layers,
+// in text and JSON; a finding in the file's own bytes has none.
+func TestDecodedLayersShown(t *testing.T) {
+	v := verdict("/h/x.php", "SG.A", "SG.B")
+	v.Findings[1].Layers = []string{"base64", "gzinflate"}
+	var b bytes.Buffer
+	if err := (Text{W: &b}).Write(v, ""); err != nil {
+		t.Fatal(err)
+	}
+	want := "/h/x.php [DETECTOR] [SG.A]\n/h/x.php [DETECTOR] [SG.B via base64>gzinflate]\n"
+	if b.String() != want {
+		t.Errorf("got %q want %q", b.String(), want)
+	}
+	b.Reset()
+	if err := (JSON{W: &b}).Write(v, ""); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(b.String()), "\n")
+	if len(lines) != 2 || strings.Contains(lines[0], `"layers"`) || !strings.Contains(lines[1], `"layers":["base64","gzinflate"]`) {
+		t.Errorf("JSON:\n%s", b.String())
+	}
+}
+
 func TestJSONInvalidUTF8Path(t *testing.T) {
 	var b bytes.Buffer
 	if err := (JSON{W: &b}).Write(verdict("/h/\xff.php", "c99"), ""); err != nil {

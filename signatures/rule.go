@@ -137,11 +137,27 @@ type Rule struct {
 	// Unanchored is an anchored rule's regex without the anchor, for
 	// buffers where its literals hit too often to check each hit.
 	Unanchored *Regex
+	// Weight, when > 0, makes the rule a weak signal: its hit alone never
+	// flags a file. The weights of the distinct signals that hit a file
+	// (or its decoded layers) add up to a score, and the file is flagged
+	// when the score reaches ScoreThreshold (package detect).
+	Weight int
+	// Marker rules are never reported: a hit only says the file holds an
+	// obfuscation marker (a decoder's name, an escape) worth decoding.
+	Marker bool
 	// TruePositives and FalsePositives are harmless snippets the rule must
 	// and must not match (checked by tests and by Validate).
 	TruePositives  []string
 	FalsePositives []string
 }
+
+// ScoreThreshold is the score from which weak signals flag a file. Every
+// weight is below it, so no single signal flags a file alone.
+const ScoreThreshold = 10
+
+// Signal reports whether the rule is a weak signal (Weight > 0) or a
+// marker: its hit alone does not flag a file.
+func (r *Rule) Signal() bool { return r.Weight > 0 || r.Marker }
 
 // Cleanable reports whether the rule knows how to remove what it found.
 func (r *Rule) Cleanable() bool { return r.Clean != nil && !r.Category.ReportOnly() }

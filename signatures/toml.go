@@ -30,6 +30,8 @@ type tomlRule struct {
 	Window         int      `toml:"window"`
 	Anchor         bool     `toml:"anchor"`
 	Boundary       bool     `toml:"boundary"`
+	Weight         int      `toml:"weight"`
+	Marker         bool     `toml:"marker"`
 	TruePositives  []string `toml:"true_positives"`
 	FalsePositives []string `toml:"false_positives"`
 }
@@ -146,6 +148,15 @@ func (tr tomlRule) compile() (*Rule, error) {
 	if len(r.Literals) == 0 {
 		return nil, errors.New("needs at least one literal (the prefilter keyword)")
 	}
+	switch {
+	case tr.Weight < 0 || tr.Weight >= ScoreThreshold:
+		return nil, fmt.Errorf("weight %d must be between 1 and %d: one signal alone must never flag a file", tr.Weight, ScoreThreshold-1)
+	case tr.Marker && tr.Weight > 0:
+		return nil, errors.New("a marker has no weight")
+	case (tr.Marker || tr.Weight > 0) && tr.Clean != "":
+		return nil, errors.New("a signal or marker cannot clean: it does not flag a file alone")
+	}
+	r.Weight, r.Marker = tr.Weight, tr.Marker
 	r.TruePositives = tr.TruePositives
 	r.FalsePositives = tr.FalsePositives
 	return r, nil

@@ -226,7 +226,12 @@ func (a *actor) cleanFunc(v *scan.Verdict) remediate.CleanFunc {
 	return func(content []byte) ([]byte, bool, string) {
 		var rules []*signatures.Rule
 		for _, f := range a.eng.Match(content, kinds) {
-			rules = append(rules, f.Rule)
+			// What was found in a decoded layer cannot be cut out of
+			// the file's own bytes: the rescan below still finds it,
+			// and the whole file goes to quarantine.
+			if len(f.Layers) == 0 {
+				rules = append(rules, f.Rule)
+			}
 		}
 		cleaned := signatures.CleanContent(rules, content)
 		if len(cleaned) == len(content) {
