@@ -30,6 +30,8 @@ var files embed.FS
 var fileOrder = []string{
 	"exec.toml",
 	"obfuscation.toml",
+	"behaviour.toml",
+	"markers.toml",
 	"shells.toml",
 }
 

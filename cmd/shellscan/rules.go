@@ -21,12 +21,19 @@ func newRulesCommand(e *env) *cobra.Command {
 	o.AddFlags(cmd.PersistentFlags())
 	cmd.AddCommand(&cobra.Command{
 		Use:   "list",
-		Short: "Print one line per rule: ID, engine, category, kinds, signature name",
+		Short: "Print one line per rule: ID, engine, category (or signal(WEIGHT), or marker), kinds, signature name",
 		Args:  cobra.NoArgs,
 		RunE: withRules(o, func(set *signatures.Set) error {
 			w := bufio.NewWriter(e.stdout)
 			for _, r := range set.Rules() {
-				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", r.ID, r.Engine, r.Category, r.Kinds, r.Name)
+				class := r.Category.String()
+				switch {
+				case r.Marker:
+					class = "marker"
+				case r.Weight > 0:
+					class = fmt.Sprintf("signal(%d)", r.Weight)
+				}
+				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", r.ID, r.Engine, class, r.Kinds, r.Name)
 			}
 			return w.Flush()
 		}),

@@ -21,6 +21,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/spamgear/spamgear/cache"
+	"github.com/spamgear/spamgear/detect"
 	"github.com/spamgear/spamgear/matcher"
 	"github.com/spamgear/spamgear/report"
 	"github.com/spamgear/spamgear/scan"
@@ -51,6 +52,7 @@ type scanOptions struct {
 	sinceLast     bool
 	racyWindow    time.Duration
 	noDedupe      bool
+	noDecode      bool
 
 	act       actOptions
 	clamd     clamdOptions
@@ -66,6 +68,11 @@ Symbolic links are never followed: only a PATH argument that is itself a
 link is, and, in paths read from standard input, a link that root made in a
 directory only root may write to (/home -> /srv/home). FIFOs, devices and
 sockets are never opened.
+
+Obfuscated code is decoded (base64, gzip, rot13, hex, chr() chains, …;
+nothing is executed) and each layer matched again (--no-decode: off). Weak
+signals (rules with a weight, content statistics) flag a file only when
+they add up to a score of 10: SG.PHP.Behaviour.Score lists them.
 
 Paths come from the arguments (directories are walked in parallel) and, when
 there are none or one of them is "-", from standard input, one per line (or
@@ -151,6 +158,7 @@ func (o *scanOptions) AddFlags(cmd *cobra.Command, e *env) {
 	_ = fs.MarkHidden("cpuprofile")
 	fs.BoolVar(&o.noDedupe, "no-dedupe", false, "match every file even when an identical one was matched already (for benchmarking)")
 	_ = fs.MarkHidden("no-dedupe")
+	fs.BoolVar(&o.noDecode, "no-decode", false, "do not undo obfuscation layers (base64, gzip, rot13, hex, …) to match the code they hide: faster, finds less")
 
 	o.clamd.AddFlags(fs)
 	fs.StringVar(&o.allowlist, "allowlist", "", "never match or flag files whose SHA-256 is in `FILE` (sha256sum format; see 'shellscan allowlist build'); default DATA_DIR/"+allowlistName+" when it exists")
@@ -253,7 +261,7 @@ func runScan(ctx context.Context, e *env, o *scanOptions, args []string) error {
 	if err != nil {
 		return &exitError{code: exitUsage, err: err}
 	}
-	eng := matcher.New(set, matcher.Options{})
+	eng := detect.New(matcher.New(set, matcher.Options{}), detect.Options{NoDecode: o.noDecode})
 
 	logLevel := slog.LevelWarn
 	if o.verbose {
@@ -288,7 +296,10 @@ func runScan(ctx context.Context, e *env, o *scanOptions, args []string) error {
 	if err != nil {
 		return err
 	}
-	sigVersion := set.Version()
+	sigVersion := set.Version() + "+" + detect.Version
+	if o.noDecode {
+		sigVersion += "+nodecode"
+	}
 	if allow != nil {
 		cfg.Allowlist = allow
 		sigVersion += "+allow:" + allow.Version()
