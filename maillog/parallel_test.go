@@ -1,6 +1,7 @@
 package maillog
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"os"
@@ -79,6 +80,61 @@ func TestIndexPivot(t *testing.T) {
 	} {
 		if got, want := indexPivot([]byte(tc.b), []byte(tc.n)), strings.Index(tc.b, tc.n); got != want {
 			t.Errorf("indexPivot(%q, %q) = %d, want %d", tc.b, tc.n, got, want)
+		}
+		for pv := range len(tc.n) { // whichever byte a sample makes the pivot
+			if got, want := indexAt([]byte(tc.b), []byte(tc.n), pv), strings.Index(tc.b, tc.n); got != want {
+				t.Errorf("indexAt(%q, %q, %d) = %d, want %d", tc.b, tc.n, pv, got, want)
+			}
+		}
+	}
+}
+
+// TestPivotOf wants the byte rarest in the sample, the static rank
+// breaking ties and standing in for a missing sample.
+func TestPivotOf(t *testing.T) {
+	var counts [256]int
+	for _, c := range []byte("Nov 27 10:00:00 mail1 postfix/smtpd[1]: connect from unknown[198.51.100.1]\n" +
+		"Nov 27 10:00:00 mail1 postfix/cleanup[2]: 1A2B: message-id=<x@example.org>\n") {
+		counts[c]++
+	}
+	for _, tc := range []struct {
+		needle string
+		counts *[256]int
+		want   byte
+	}{
+		{"sasl_username=", &counts, '_'}, // absent from the sample, and '_' ranks first
+		{"last message repeated", &counts, 'g'},
+		{"last message repeated", nil, 'l'}, // all lower case: the first
+		{"sasl_username=", nil, '_'},
+	} {
+		if got := tc.needle[pivotOf([]byte(tc.needle), tc.counts)]; got != tc.want {
+			t.Errorf("pivotOf(%q, sample %v) = %q, want %q", tc.needle, tc.counts != nil, got, tc.want)
+		}
+	}
+}
+
+func TestLastNewline(t *testing.T) {
+	// Bytes around '\n' (0x0a) and with the high bit set must not be taken
+	// for it; every length and position up to a few words.
+	fill := []byte{'a', 0x0b, 0x09, 0x8a, 0xff, 0x00, 0x01, 0x7f, 0x80}
+	for n := 0; n < 40; n++ {
+		b := make([]byte, n)
+		for i := range b {
+			b[i] = fill[i%len(fill)]
+		}
+		if got := lastNewline(b); got != -1 {
+			t.Errorf("len %d, no newline: %d", n, got)
+		}
+		for _, nl := range [][]int{{0}, {n - 1}, {n / 2}, {0, n / 3, n - 1}, {n / 2, n/2 + 1}} {
+			c := slices.Clone(b)
+			for _, i := range nl {
+				if i >= 0 && i < n {
+					c[i] = '\n'
+				}
+			}
+			if got, want := lastNewline(c), bytes.LastIndexByte(c, '\n'); got != want {
+				t.Errorf("%q: %d, want %d", c, got, want)
+			}
 		}
 	}
 }

@@ -267,3 +267,29 @@ func BenchmarkParsePostfixSASL(b *testing.B) {
 		benchLines(b, postfixBenchLines, func(s string) bool { _, ok := ParsePostfixSASL(s); return ok })
 	})
 }
+
+// TestParseDottedQuad wants the fast path to agree with netip.ParseAddr on
+// every string it accepts, and to accept the usual ones.
+func TestParseDottedQuad(t *testing.T) {
+	cases := []string{"192.0.2.1", "0.0.0.0", "255.255.255.255", "1.2.3.4", "10.0.0.10", "256.1.1.1", "1.2.3",
+		"1.2.3.4.5", "01.2.3.4", "1.2.3.04", "1.2.3.0", "1..2.3", ".1.2.3", "1.2.3.", "1.2.3.4 ", "1.2.3.-4", "1000.1.1.1",
+		"::ffff:1.2.3.4", "2001:db8::1", "", "a.b.c.d", "1.2.3.4%eth0", "99.99.99.99", "100.200.255.0", "255.255.255.256"}
+	chars := []byte("0123456789..1")
+	for i := 0; i < 20000; i++ { // short strings of digits and dots
+		b := make([]byte, 1+i%12)
+		for j := range b {
+			b[j] = chars[(i*7+j*j*3+i/13*j)%len(chars)]
+		}
+		cases = append(cases, string(b))
+	}
+	for _, s := range cases {
+		got, ok := parseDottedQuad(s)
+		want, err := netip.ParseAddr(s)
+		if ok && (err != nil || got != want) {
+			t.Errorf("parseDottedQuad(%q) = %v, netip.ParseAddr: %v, %v", s, got, want, err)
+		}
+		if !ok && err == nil && want.Is4() {
+			t.Errorf("parseDottedQuad(%q) refused an IPv4 address", s)
+		}
+	}
+}

@@ -12,8 +12,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-
-	"github.com/spamgear/spamgear/maillog"
 )
 
 // Entry is what is known of one sender.
@@ -25,74 +23,19 @@ type Entry struct {
 	First      string // the first log line seen for this sender
 	FirstTime  time.Time
 
-	// Distinct addresses, each with whether it was ever logged without
-	// reverse DNS; networks are derived from them when asked.
-	addrs addrSet
+	// Counted by Table.Over.
+	ips, nets, unknowns int
 }
 
 // IPs is the number of distinct client addresses.
-func (e *Entry) IPs() int { return len(e.addrs.v4) + len(e.addrs.v6) }
+func (e *Entry) IPs() int { return e.ips }
 
-// Unknowns is the number of distinct clients without reverse DNS.
-func (e *Entry) Unknowns() int {
-	n := 0
-	for _, u := range e.addrs.v4 {
-		if u {
-			n++
-		}
-	}
-	for _, u := range e.addrs.v6 {
-		if u {
-			n++
-		}
-	}
-	return n
-}
+// Unknowns is the number of distinct clients without reverse DNS (logged
+// without it at least once).
+func (e *Entry) Unknowns() int { return e.unknowns }
 
 // Nets is the number of distinct networks (IPv4 /24, IPv6 /64).
-func (e *Entry) Nets() int {
-	nets := make(map[[16]byte]struct{}, e.IPs())
-	for k := range e.addrs.v4 {
-		nets[maillog.Network(netip.AddrFrom4([4]byte{byte(k >> 24), byte(k >> 16), byte(k >> 8), byte(k)})).Addr().As16()] = struct{}{}
-	}
-	for k := range e.addrs.v6 {
-		nets[maillog.Network(netip.AddrFrom16(k)).Addr().As16()] = struct{}{}
-	}
-	return len(nets)
-}
-
-// addrSet maps addresses to their "unknown" flag: IPv4 as uint32 keys (the
-// runtime's fast 32-bit map path; no pointers for the GC to scan), IPv6 as
-// 16 bytes. One map operation per message.
-type addrSet struct {
-	v4 map[uint32]bool
-	v6 map[[16]byte]bool
-}
-
-func (s *addrSet) add(ip netip.Addr, unknown bool) {
-	if ip.Is4() {
-		if s.v4 == nil {
-			s.v4 = map[uint32]bool{}
-		}
-		b := ip.As4()
-		k := uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3])
-		if unknown {
-			s.v4[k] = true
-		} else if _, ok := s.v4[k]; !ok {
-			s.v4[k] = false
-		}
-		return
-	}
-	if s.v6 == nil {
-		s.v6 = map[[16]byte]bool{}
-	}
-	k := ip.As16()
-	if unknown {
-		s.v6[k] = true
-	} else if _, ok := s.v6[k]; !ok {
-		s.v6[k] = false
-	}
-}
+func (e *Entry) Nets() int { return e.nets }
 
 // Hit is one message (or n identical ones) for Table.Add.
 type Hit struct {
@@ -102,51 +45,91 @@ type Hit struct {
 	Unknown    bool       // the client had no reverse DNS name
 	Webmail    bool
 	Recipients int
-	Raw        string // the log line (copied only when it becomes First)
-	Time       time.Time
+	Raw        string    // the log line (copied only when it becomes First)
+	Time       time.Time // when it was logged, as parsed (no monotonic clock reading)
 }
 
 // Table counts hits by sender name. Not safe for concurrent use.
+//
+// It is built for logs of millions of messages from many senders, where
+// each message's work is a memory access or two far apart: a sender's
+// record, found by hashing its name, holds the start of the name (compared
+// there) next to its message count and its first few IPv4 addresses, in
+// one cache line; a sender with more addresses has sets of its own, one
+// probe per message. Nothing is allocated for a sender or an address
+// already known.
 type Table struct {
-	entries map[string]*Entry
+	senders senderTable
+	more    []manyAddrs        // IPv4 addresses of the senders with many
+	v6      map[v6Key]struct{} // IPv6 addresses (rare), with their senders
+
+	// merged are the tables merged into this one: their addresses are
+	// only read when Over counts them. Their sender i is this table's
+	// mergedAs[i].
+	merged   []*Table
+	mergedAs []int32
 }
 
 // New returns an empty table.
-func New() *Table { return &Table{entries: map[string]*Entry{}} }
+func New() *Table { return &Table{} }
 
 // Len is the number of distinct senders.
-func (t *Table) Len() int { return len(t.entries) }
+func (t *Table) Len() int { return t.senders.len() }
 
 // Add counts a hit.
 func (t *Table) Add(h Hit) {
 	n := max(h.N, 1)
-	e := t.entries[h.Name]
-	if e == nil {
-		e = &Entry{Name: strings.Clone(h.Name), First: strings.Clone(h.Raw), FirstTime: h.Time}
-		t.entries[e.Name] = e
-	} else if !h.Time.IsZero() && h.Time.Before(e.FirstTime) {
-		e.First, e.FirstTime = strings.Clone(h.Raw), h.Time
+	r := t.senders.find(h.Name) // no allocation: h.Name may be borrowed
+	if r == nil {
+		r = t.senders.add(strings.Clone(h.Name))
+		t.setFirst(r, strings.Clone(h.Raw), h.Time)
+	} else if !h.Time.IsZero() && h.Time.Unix() <= r.firstSec && h.Time.Before(t.senders.detailsOf(r).firstTime) {
+		t.setFirst(r, strings.Clone(h.Raw), h.Time)
 	}
-	e.Messages += n
-	e.Recipients += h.Recipients * n
-	if h.Webmail {
-		e.Webmail += n
+	r.messages += n
+	if h.Recipients != 0 || h.Webmail {
+		d := t.senders.detailsOf(r)
+		d.recipients += h.Recipients * n
+		if h.Webmail {
+			d.webmail += n
+		}
 	}
-	if h.IP.IsValid() {
-		ip := h.IP.Unmap()
-		e.addrs.add(ip, h.Unknown)
+	if !h.IP.IsValid() {
+		return
 	}
+	ip := h.IP.Unmap()
+	if !ip.Is4() {
+		t.addV6(r.id-1, ip, h.Unknown)
+		return
+	}
+	b := ip.As4()
+	t.addV4(r, uint32(b[0])<<24|uint32(b[1])<<16|uint32(b[2])<<8|uint32(b[3]), h.Unknown)
+}
+
+// setFirst makes line, logged at tm, the first of r's sender.
+func (t *Table) setFirst(r *record, line string, tm time.Time) {
+	d := t.senders.detailsOf(r)
+	d.first, d.firstTime = line, tm
+	r.firstSec = tm.Unix()
 }
 
 // Over returns the entries with at least limit(name) messages, most
-// messages first (then by name). A limit of 0 or less means no limit
-// applies: the entry is not reported.
+// messages first (then by name), with their addresses counted. A limit of
+// 0 or less means no limit applies: the entry is not reported. The entries
+// are the table's state when Over was called.
 func (t *Table) Over(limit func(name string) int) []*Entry {
 	var out []*Entry
-	for _, e := range t.entries {
-		if l := limit(e.Name); l > 0 && e.Messages >= l {
-			out = append(out, e)
+	pos := make([]int32, t.senders.len()) // index in out + 1; 0: not reported
+	for id := range int32(t.senders.len()) {
+		r, d := t.senders.at(id)
+		if l := limit(d.name); l > 0 && r.messages >= l {
+			out = append(out, &Entry{Name: d.name, Messages: r.messages, Recipients: d.recipients, Webmail: d.webmail,
+				First: d.first, FirstTime: d.firstTime})
+			pos[id] = int32(len(out))
 		}
+	}
+	if len(out) > 0 {
+		t.countAddrs(out, pos)
 	}
 	slices.SortFunc(out, func(a, b *Entry) int {
 		if c := cmp.Compare(b.Messages, a.Messages); c != 0 {
@@ -158,37 +141,31 @@ func (t *Table) Over(limit func(name string) int) []*Entry {
 }
 
 // Merge adds other's counts into t (tables filled in parallel, then
-// merged). other must not be used afterwards.
+// merged). other must not be used afterwards. Its addresses are not
+// copied: t keeps them and reads them when Over counts addresses.
 func (t *Table) Merge(other *Table) {
-	for name, o := range other.entries {
-		e := t.entries[name]
-		if e == nil {
-			t.entries[name] = o
-			continue
+	index := make([]int32, other.senders.len()) // other's sender i is t's index[i]
+	for i := range int32(other.senders.len()) {
+		or, od := other.senders.at(i)
+		r := t.senders.find(od.name)
+		if r == nil {
+			r = t.senders.add(od.name)
+			t.setFirst(r, od.first, od.firstTime)
+		} else if d := t.senders.detailsOf(r); d.first == "" || !od.firstTime.IsZero() && od.firstTime.Before(d.firstTime) {
+			t.setFirst(r, od.first, od.firstTime)
 		}
-		e.Messages += o.Messages
-		e.Recipients += o.Recipients
-		e.Webmail += o.Webmail
-		if e.First == "" || !o.FirstTime.IsZero() && o.FirstTime.Before(e.FirstTime) {
-			e.First, e.FirstTime = o.First, o.FirstTime
-		}
-		e.addrs.merge(&o.addrs)
+		r.messages += or.messages
+		d := t.senders.detailsOf(r)
+		d.recipients += od.recipients
+		d.webmail += od.webmail
+		index[i] = r.id - 1
 	}
-}
-
-func (s *addrSet) merge(o *addrSet) {
-	if s.v4 == nil {
-		s.v4 = o.v4
-	} else {
-		for k, u := range o.v4 {
-			s.v4[k] = s.v4[k] || u
+	other.mergedAs = index
+	for _, m := range other.merged {
+		for i, k := range m.mergedAs {
+			m.mergedAs[i] = index[k]
 		}
 	}
-	if s.v6 == nil {
-		s.v6 = o.v6
-	} else {
-		for k, u := range o.v6 {
-			s.v6[k] = s.v6[k] || u
-		}
-	}
+	t.merged = append(append(t.merged, other), other.merged...)
+	other.merged = nil
 }
