@@ -18,6 +18,9 @@ func (e *evaluator) pack() (value, bool) {
 	if !ok || !e.expect(")") {
 		return value{}, false
 	}
+	if f.bare {
+		return value{}, false
+	}
 	format := bytes.TrimSpace(f.data)
 	if len(format) != 2 || format[1] != '*' || format[0] != 'H' && format[0] != 'h' {
 		return value{}, false
@@ -120,7 +123,7 @@ func (e *evaluator) join() (value, bool) {
 	var glue value
 	if !e.arrayStart() {
 		var ok bool
-		if glue, ok = e.expr(); !ok || glue.broken || !e.expect(",") {
+		if glue, ok = e.expr(); !ok || glue.broken || glue.bare || !e.expect(",") {
 			return value{}, false
 		}
 		if !e.arrayStart() {
@@ -153,7 +156,7 @@ func (e *evaluator) join() (value, bool) {
 				return fail()
 			}
 		}
-		if chain, ok = mergeChain(chain, v.chain); !ok || v.broken {
+		if chain, ok = mergeChain(chain, v.chain); !ok || v.broken || v.bare {
 			return fail()
 		}
 		extra := len(v.data)
@@ -255,7 +258,7 @@ func (e *evaluator) replace() (value, bool) {
 	var args [3]value
 	for i := range args {
 		v, ok := e.expr()
-		if !ok || v.broken || !e.expect([]string{",", ",", ")"}[i]) {
+		if !ok || v.broken || v.bare || !e.expect([]string{",", ",", ")"}[i]) {
 			return value{}, false
 		}
 		args[i] = v
@@ -263,6 +266,9 @@ func (e *evaluator) replace() (value, bool) {
 	search, repl, subject := args[0].data, args[1].data, args[2]
 	if len(search) == 0 {
 		return subject, true
+	}
+	if !e.budget().spend(len(subject.data)) {
+		return value{}, false
 	}
 	n := bytes.Count(subject.data, search)
 	if n == 0 {
@@ -304,21 +310,21 @@ func (e *evaluator) entry(name []byte) (v value, sink, ok bool) {
 	switch f.kind {
 	case fnEval:
 		v, ok = e.expr()
-		return v, true, ok && e.closeCall()
+		return v, true, ok && !v.bare && e.closeCall()
 	case fnCreate:
 		if !e.skipTo(",") {
 			return value{}, false, false
 		}
 		v, ok = e.expr()
-		return v, true, ok && e.closeCall()
+		return v, true, ok && !v.bare && e.closeCall()
 	default: // fnPreg
 		pat, ok := e.expr()
-		if !ok || !e.expect(",") || !pregHasE(pat.data) {
+		if !ok || pat.bare || !e.expect(",") || !e.budget().spend(len(pat.data)) || !pregHasE(pat.data) {
 			return value{}, false, false
 		}
 		// The subject and the rest are not needed: stop after the replacement.
 		rep, ok := e.expr()
-		if p := e.peek(); !ok || rep.broken || !p.isOp(",") && !p.isOp(")") {
+		if p := e.peek(); !ok || rep.broken || rep.bare || !p.isOp(",") && !p.isOp(")") {
 			return value{}, false, false
 		}
 		if rep.chain, ok = appendStep(rep.chain, StepPregReplaceE); !ok {

@@ -33,11 +33,11 @@ func (s *scanner) blob(raw []byte) {
 		chain := []string{StepBlob, StepBase64}
 		if mostlyBase64(dec) { // base64 of base64
 			if d2, ok := base64Decode(b, dec); ok && len(d2) > 0 && readable(d2) {
-				b.give(cap(dec))
+				b.refund(cap(dec))
 				dec = d2
 				chain = append(chain, StepBase64)
 			} else {
-				b.give(cap(d2))
+				b.refund(cap(d2))
 			}
 		}
 		s.st.emit(s, dec, true, chain, true)
@@ -57,11 +57,11 @@ func (s *scanner) blob(raw []byte) {
 	}
 	out, err := inflateRaw(b, body)
 	if (err == nil || err == errTruncated) && len(out) > 0 && readable(out) {
-		b.give(cap(dec)) // the intermediate is not kept
+		b.refund(cap(dec)) // the intermediate is not kept
 		s.st.emit(s, out, true, []string{StepBlob, StepBase64, step}, true)
 		return
 	}
-	b.give(cap(dec) + cap(out))
+	b.refund(cap(dec) + cap(out))
 }
 
 // mostlyBase64 reports whether at least 98% of the non-space bytes of s are

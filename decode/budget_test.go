@@ -1,7 +1,6 @@
 package decode
 
 import (
-	"bytes"
 	"encoding/base64"
 	"strings"
 	"testing"
@@ -91,47 +90,6 @@ func TestMaxLayers(t *testing.T) {
 		if len(layers) != min(n, 500) {
 			t.Errorf("MaxLayers %d: %d layers", n, len(layers))
 		}
-	}
-}
-
-// TestPathological runs inputs built to make a careless parser quadratic,
-// recursive or unbounded.
-func TestPathological(t *testing.T) {
-	const big = 5 << 20
-	rep := func(s string, n int) string { return strings.Repeat(s, n/len(s)) }
-	cases := map[string]string{
-		"10000 nested parentheses":    `<?php eval(base64_decode(` + strings.Repeat("(", 10000) + `'ZWNobyAxOw=='` + strings.Repeat(")", 10000) + `));`,
-		"10000 nested calls":          `<?php ` + strings.Repeat("base64_decode(", 10000) + `'ZWNobyAxOw=='` + strings.Repeat(")", 10000) + `;`,
-		"10000 nested strrev":         `<?php ` + strings.Repeat("strrev(", 10000) + `'abc'` + strings.Repeat(")", 10000) + `;`,
-		"5 MB of chr(":                `<?php ` + rep("chr(", big),
-		"5 MB of chr(65).":            `<?php $x = ` + rep("chr(65).", big) + `'';`,
-		"5 MB of base64_decode(":      `<?php ` + rep("base64_decode(", big),
-		"5 MB of @":                   `<?php eval(` + rep("@", big) + `'x');`,
-		"unterminated single quote":   `<?php eval(base64_decode('` + rep("QUFB", big),
-		"unterminated double quote":   `<?php eval(base64_decode("` + rep("\\x41", big),
-		"unterminated comment":        `<?php /* ` + rep("base64_decode('QUFB') ", big),
-		"unterminated heredoc":        "<?php $x = <<<EOT\n" + rep("QUFB\n", big),
-		"long concatenation":          `<?php eval(base64_decode(` + rep("'QUFB'.", big) + `$x));`,
-		"nested calls around concat":  `<?php ` + strings.Repeat("strrev(", 40) + rep("'QUFB'.", big) + "$x" + strings.Repeat(")", 40) + ";",
-		"many assignments":            `<?php ` + rep("$a='QUFB';", big),
-		"doubling appends":            `<?php $a = 'QUFBQUFB'; ` + strings.Repeat("$a .= $a; ", 60) + ` eval(base64_decode($a));`,
-		"doubling concatenation":      `<?php $a = 'QUFBQUFB'; ` + strings.Repeat("$a = $a.$a; ", 60) + ` eval(base64_decode($a));`,
-		"many small layers":           `<?php ` + rep(`eval(base64_decode('ZWNobyAxOw=='));`, big),
-		"long implode":                `<?php eval(base64_decode(implode('', [` + rep("'QQ',", big) + `''])));`,
-		"many escapes":                `<?php $x = "` + rep(`\x41`, big) + `";`,
-		"many long literals":          `<?php ` + rep(`$a='`+strings.Repeat("QUFB", 70)+`';`, big),
-		"binary junk":                 string(bytes.Repeat([]byte{0, 0xff, '\'', '"', '(', '$', '<', '?'}, big/8)),
-		"open tags only":              rep("<?", big),
-		"preg_replace without end":    `<?php ` + rep("preg_replace('/x/e',", big),
-		"create_function without end": `<?php ` + rep("create_function(", big),
-	}
-	for name, in := range cases {
-		t.Run(name, func(t *testing.T) {
-			b := Budget{}
-			var layers []Layer
-			timed(t, name, func() { layers = Layers([]byte(in), b) })
-			checkBudget(t, name, layers, b)
-		})
 	}
 }
 

@@ -18,6 +18,7 @@ const (
 	StepPregReplaceE = "preg_replace/e" // the replacement (code) of preg_replace with /e
 	StepVariable     = "variable"       // a $var resolved through an earlier assignment
 	StepBlob         = "blob"           // a long base64 literal that nothing decodes explicitly
+	StepXor          = "xor"            // bitwise ^ | & ~ of strings
 )
 
 const (
@@ -27,9 +28,10 @@ const (
 	maxNest = 32
 	// maxExprSteps bounds the steps one expression adds to a chain.
 	maxExprSteps = 32
-	// memoMinTokens is the length from which a failed expression is
-	// remembered.
+	// memoMinTokens and memoMinBytes are the lengths (in tokens or in bytes
+	// of source) from which a failed expression is remembered.
 	memoMinTokens = 64
+	memoMinBytes  = 4096
 	// maxSkip bounds the tokens of ignored arguments skipped in one call.
 	maxSkip = 256
 	// blobMinLen is the literal length from which rule "blob" applies.
@@ -38,8 +40,10 @@ const (
 
 // Shared one-step chains (read-only: appendStep always copies).
 var (
-	chainEscapes = []string{StepEscapes}
-	chainChr     = []string{StepChr}
+	chainEscapes  = []string{StepEscapes}
+	chainChr      = []string{StepChr}
+	chainVariable = []string{StepVariable}
+	chainXor      = []string{StepXor}
 )
 
 // value is the result of evaluating a static PHP expression.
@@ -48,6 +52,16 @@ type value struct {
 	chain  []string // steps undone to get data
 	owned  bool     // data was allocated here (and charged), not aliased from a buffer
 	broken bool     // a decoder failed on it: outer decoders pass it through unchanged
+	num    bool     // an integer literal (data is its decimal form), not a string
+	// bare marks a value that holds a bare word (an undefined constant,
+	// which PHP < 8 reads as its name) outside any bitwise operator. Only a
+	// bitwise operator may consume it (see bitwise.go); everything else
+	// fails on it.
+	bare bool
+	// constLike marks a bare value made only of names in the style of real
+	// constants (E_ALL, JSON_PRETTY_PRINT): two such operands are flags, not
+	// an obfuscated string.
+	constLike bool
 }
 
 // decodes reports whether the chain holds a step that undoes an encoding,

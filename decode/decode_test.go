@@ -31,7 +31,7 @@ func layerCases() []layerCase {
 	nested := `eval(base64_decode('` + b64(echo1) + `'));`
 	gz := gzipOf(hello)
 	words := pseudoWords(400)
-	return []layerCase{
+	return append([]layerCase{
 		{"gzinflate base64", `<?php eval(gzinflate(base64_decode('` + b64(deflateRaw(hello)) + `'))); ?>`,
 			[]want{{"base64>gzinflate", hello}}},
 		{"double quotes, case, spaces, @", "<?php @EVAL ( GzInflate\n( \\Base64_Decode ( \"" + b64(deflateRaw(hello)) + "\" ) ) ) ;",
@@ -143,7 +143,7 @@ func layerCases() []layerCase {
 		{"short base64 literal is no blob", `<?php $k = '` + b64("short text") + `';`, []want{}},
 		{"long non-base64 literal is no blob", `<?php $k = '` + long + `';`, []want{}},
 		{"empty", ``, []want{}},
-	}
+	}, bitwiseLayerCases()...)
 }
 
 func chains(layers []Layer) []want {

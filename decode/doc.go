@@ -1,8 +1,9 @@
 // Package decode undoes the obfuscation layers PHP droppers wrap around web
 // shells — eval(gzinflate(base64_decode('...'))), str_rot13, strrev, hex
 // and octal escapes, chr() concatenations, urldecode, pack('H*'), hex2bin,
-// convert_uudecode, character arrays joined at run time, preg_replace /e —
-// without executing anything.
+// convert_uudecode, character arrays joined at run time, strings built with
+// the bitwise operators ^ | & ~, preg_replace /e — without executing
+// anything.
 //
 // Layers lexes a buffer once, evaluates only pure string functions whose
 // arguments are literals (or variables assigned literals earlier), and

@@ -48,16 +48,17 @@ func (e *evaluator) expect(op string) bool {
 
 func (e *evaluator) budget() *budget { return &e.sc.st.b }
 
-// expr evaluates a concatenation of terms. A long expression that fails for
-// what it is (not for a bound) is remembered, so the calls nested around it
-// do not read it again.
+// expr evaluates a static expression: bitwise operators over
+// concatenations of terms. A long expression that fails for what it is (not
+// for a bound) is remembered, so the calls nested around it do not read it
+// again.
 func (e *evaluator) expr() (value, bool) {
 	start, ntok := e.peek().start, e.ntok
 	if e.sc.failed[start] {
 		return value{}, false
 	}
-	v, ok := e.expr1()
-	if !ok && e.ntok-ntok >= memoMinTokens && !e.nestHit && !e.gaveUp {
+	v, ok := e.bitwise(0)
+	if !ok && (e.ntok-ntok >= memoMinTokens || e.lastEnd-start >= memoMinBytes) && !e.nestHit && !e.gaveUp {
 		if e.sc.failed == nil {
 			e.sc.failed = make(map[int]bool)
 		}
@@ -66,7 +67,8 @@ func (e *evaluator) expr() (value, bool) {
 	return v, ok
 }
 
-func (e *evaluator) expr1() (value, bool) {
+// concat evaluates a concatenation of terms.
+func (e *evaluator) concat() (value, bool) {
 	v, ok := e.term()
 	if !ok || !e.peek().isOp(".") {
 		return v, ok
@@ -97,20 +99,26 @@ func (e *evaluator) expr1() (value, bool) {
 	}
 	charged := c
 	acc := make([]byte, 0, c)
-	chain, broken := v.chain, false
-	for _, p := range parts {
-		if chain, ok = mergeChain(chain, p.chain); !ok {
+	// The result is bare if a part is, const-like if all parts are.
+	r := value{chain: v.chain, owned: true, constLike: true}
+	add := func(p *value) {
+		r.broken = r.broken || p.broken
+		r.bare = r.bare || p.bare
+		r.constLike = r.constLike && p.constLike
+	}
+	for i := range parts {
+		if r.chain, ok = mergeChain(r.chain, parts[i].chain); !ok {
 			b.give(charged)
 			return value{}, false
 		}
-		acc = append(acc, p.data...)
-		broken = broken || p.broken
+		acc = append(acc, parts[i].data...)
+		add(&parts[i])
 	}
 	for e.peek().isOp(".") {
 		e.next()
 		w, ok := e.term()
 		if ok {
-			chain, ok = mergeChain(chain, w.chain)
+			r.chain, ok = mergeChain(r.chain, w.chain)
 		}
 		if ok && len(acc)+len(w.data) > cap(acc) {
 			n := max(len(acc)+len(w.data), 2*cap(acc))
@@ -126,10 +134,11 @@ func (e *evaluator) expr1() (value, bool) {
 			return value{}, false
 		}
 		acc = append(acc, w.data...)
-		broken = broken || w.broken
+		add(&w)
 	}
 	// Keep the capacity charged but hand out a clipped slice.
-	return value{data: acc[:len(acc):len(acc)], chain: chain, owned: true, broken: broken}, true
+	r.data = acc[:len(acc):len(acc)]
+	return r, true
 }
 
 // term evaluates one operand: a literal, a call, a variable, a
@@ -153,10 +162,14 @@ func (e *evaluator) term1() (value, bool) {
 	case tNumber:
 		s := e.lx.buf[t.start:t.end]
 		if n, ok := parseInt(s); ok {
-			return value{data: []byte(strconv.FormatInt(n, 10))}, true
+			return value{data: []byte(strconv.FormatInt(n, 10)), num: true}, true
 		}
 	case tIdent:
-		return e.call(e.lx.buf[t.start:t.end])
+		name := e.lx.buf[t.start:t.end]
+		if !e.peek().isOp("(") {
+			return e.bareWord(name)
+		}
+		return e.call(name)
 	case tVar:
 		name := e.lx.buf[t.start+1 : t.end]
 		if e.peek().isOp("(") {
@@ -167,6 +180,10 @@ func (e *evaluator) term1() (value, bool) {
 		switch t.op {
 		case "@":
 			return e.term()
+		case "~":
+			if v, ok := e.term(); ok {
+				return e.not(v)
+			}
 		case "\\": // \base64_decode: the global namespace
 			if n := e.next(); n.kind == tIdent {
 				return e.call(e.lx.buf[n.start:n.end])
@@ -177,7 +194,9 @@ func (e *evaluator) term1() (value, bool) {
 				e.next()
 				if e.peek().isOp(")") {
 					e.next()
-					return e.term()
+					v, ok := e.term()
+					v.num = false // (string)1 is "1"
+					return v, ok
 				}
 				e.lx, e.pk, e.hasPk = save, savePk, saveHas
 			}
@@ -202,14 +221,15 @@ func (e *evaluator) literal(t *token) (value, bool) {
 	}
 	b := e.budget()
 	raw := t.ce - t.cs
-	if t.flags&fBackslash != 0 && !b.take(raw) {
+	copies := t.flags&fBackslash != 0 || t.indent > 0 // see literalValue
+	if copies && !b.take(raw) {
 		return value{}, false
 	}
 	data, owned := literalValue(e.lx.buf, t)
 	if owned {
-		b.give(raw - len(data))
-	} else if t.flags&fBackslash != 0 {
-		b.give(raw)
+		b.refund(raw - len(data))
+	} else if copies {
+		b.refund(raw)
 	}
 	if raw >= blobMinLen {
 		e.lits = append(e.lits, t.start)
@@ -224,19 +244,13 @@ func (e *evaluator) literal(t *token) (value, bool) {
 // variable resolves $name through the last static assignment seen.
 func (e *evaluator) variable(name []byte) (value, bool) {
 	rec := e.sc.scope.lookup(name)
-	if rec == nil || rec.unknown {
+	if rec == nil || rec.unknown || rec.vchain == nil {
 		return value{}, false
 	}
 	e.lits = append(e.lits, rec.lits...)
 	v := rec.v
 	v.data = v.data[:len(v.data):len(v.data)]
-	if n := len(v.chain); n > 0 && v.chain[n-1] == StepVariable {
-		return v, true // $a = $b: one step for the hops
-	}
-	var ok bool
-	if v.chain, ok = appendStep(v.chain, StepVariable); !ok {
-		return value{}, false
-	}
+	v.chain = rec.vchain
 	return v, true
 }
 
@@ -251,10 +265,18 @@ func (e *evaluator) varCall(name []byte) (value, bool) {
 	return e.call(funcName(rec.v.data))
 }
 
-// funcName trims a function name held in a string ("\\base64_decode ").
+// funcName trims a function name held in a string ("\\base64_decode "). A
+// value too long to be one of ours is not trimmed (it may be megabytes of
+// white space) and yields nil.
 func funcName(s []byte) []byte {
+	if len(s) > maxFuncName {
+		return nil
+	}
 	return bytes.TrimPrefix(bytes.TrimSpace(s), []byte{'\\'})
 }
+
+// maxFuncName bounds a function name held in a variable, padding included.
+const maxFuncName = 64
 
 // call evaluates a call of a known pure function; e is positioned after the
 // name. Entry-only functions (eval, preg_replace, ...) fail here.
@@ -296,6 +318,9 @@ func (e *evaluator) apply(step string, fn func(*budget, []byte) ([]byte, bool), 
 	if arg.broken {
 		return arg, true
 	}
+	if arg.bare || !e.budget().spend(len(arg.data)) {
+		return value{}, false
+	}
 	out, ok := fn(e.budget(), arg.data)
 	if !ok {
 		if len(arg.chain) > 0 {
@@ -324,7 +349,8 @@ func (e *evaluator) closeCall() bool {
 }
 
 // skipTo skips balanced tokens up to and including the closer at depth 0:
-// ")" closes the argument list, "," the current argument. Arguments skipped
+// ")" closes the argument list, "," the current argument (an argument list
+// that closes first fails: create_function('$a') has no code). Arguments skipped
 // are short in real code (a length, a flag); past maxSkip tokens the attempt
 // gives up and the scanner passes over what was read, which keeps
 // unterminated input linear.
@@ -343,7 +369,7 @@ func (e *evaluator) skipTo(closer string) bool {
 			depth++
 		case ")", "]", "}":
 			if depth == 0 {
-				return t.op == ")" && (closer == ")" || closer == ",")
+				return t.op == ")" && closer == ")"
 			}
 			depth--
 		case ",":

@@ -12,8 +12,27 @@ import (
 // allocates for a decoded or evaluated value is taken from it before the
 // allocation, so a hostile buffer cannot make Layers allocate more than
 // MaxBytes of output (plus bounded bookkeeping).
+//
+// Two more allowances bound what is not kept. work pays for bytes scanned or
+// hashed again whatever the tokens read (a decoder or str_replace run on a
+// variable's value, the hash of a layer): a two-byte "$x" can stand for
+// megabytes, so without it a file of many small "hex2bin($x);" statements
+// would cost the size of $x each. churn pays for evaluated values thrown
+// away (a long concatenation that fails at its last part): once it is spent,
+// what is given back stays spent, so take-and-give cycles cannot repeat
+// without end.
 type budget struct {
-	left int
+	left  int
+	work  int
+	churn int
+}
+
+// newBudget returns the allowance for a buffer of n bytes. The work an
+// honest file needs is about a pass over the input and a few over the
+// output (decoders reading earlier decoders' output, layers hashed); it
+// rarely throws away a value of any size.
+func newBudget(n, maxBytes int) budget {
+	return budget{left: maxBytes, work: 2*n + 4*maxBytes, churn: maxBytes}
 }
 
 // take reserves n bytes; it reports false when fewer than n are left.
@@ -25,8 +44,32 @@ func (b *budget) take(n int) bool {
 	return true
 }
 
-// give returns n bytes reserved for work that was thrown away.
-func (b *budget) give(n int) { b.left += n }
+// give returns n bytes taken for a value that was thrown away, as far as
+// the churn allowance goes.
+func (b *budget) give(n int) {
+	if n <= 0 {
+		return
+	}
+	back := min(n, b.churn)
+	b.churn -= back
+	b.left += back
+}
+
+// refund returns n bytes taken but not used: the spare capacity of a
+// decoder's output, or the output of one that failed. Its cost is in
+// proportion to input already paid for (tokens read, or work spent).
+func (b *budget) refund(n int) { b.left += max(n, 0) }
+
+// spend charges n bytes of scanning or hashing; it reports false (and the
+// caller skips the work) when the allowance cannot pay for it.
+func (b *budget) spend(n int) bool {
+	if n > b.work {
+		b.work = 0
+		return false
+	}
+	b.work -= n
+	return true
+}
 
 // alloc returns a zero-length slice with capacity n taken from the budget.
 func (b *budget) alloc(n int) ([]byte, bool) {
@@ -70,7 +113,7 @@ func base64Decode(b *budget, s []byte) ([]byte, bool) {
 			out = append(out, byte(acc>>bits))
 		}
 	}
-	b.give(cap(out) - len(out))
+	b.refund(cap(out) - len(out))
 	return out[:len(out):len(out)], true
 }
 
@@ -122,7 +165,7 @@ func urlDecode(b *budget, s []byte, plus bool) ([]byte, bool) {
 		}
 		out = append(out, c)
 	}
-	b.give(cap(out) - len(out))
+	b.refund(cap(out) - len(out))
 	return out[:len(out):len(out)], true
 }
 
@@ -184,7 +227,7 @@ func uudecode(b *budget, s []byte) ([]byte, bool) {
 		if len(line) < need {
 			// PHP tolerates a short last group only.
 			if len(line) < (n*4+2)/3 {
-				b.give(cap(out) - len(out))
+				b.refund(cap(out) - len(out))
 				return nil, false
 			}
 			pad := make([]byte, need)
@@ -199,7 +242,7 @@ func uudecode(b *budget, s []byte) ([]byte, bool) {
 			n -= k
 		}
 	}
-	b.give(cap(out) - len(out))
+	b.refund(cap(out) - len(out))
 	if len(out) == 0 {
 		return nil, false
 	}
@@ -229,10 +272,12 @@ func inflateRaw(b *budget, src []byte) ([]byte, error) {
 		return nil, err
 	}
 	limit := b.left
-	// Start near a typical ratio and grow by doubling, never past the limit:
+	// Start at the input's size and grow by doubling, never past the limit:
 	// capacity, not length, is what is charged, so the allocation itself
-	// stays within budget.
-	size := min(limit, max(512, 4*len(src)))
+	// stays within budget. (Starting at a typical ratio of 4 saved a copy,
+	// but cost four times the input for every stream that fails or is
+	// empty, which the work allowance, charged for the input, did not see.)
+	size := min(limit, max(512, len(src)))
 	out := make([]byte, 0, size)
 	charged := size
 	b.left -= size
@@ -263,17 +308,19 @@ func inflateRaw(b *budget, src []byte) ([]byte, error) {
 			if errors.Is(rerr, io.ErrUnexpectedEOF) && len(out) > 0 {
 				break // truncated input: keep what decoded
 			}
-			b.left += charged
+			b.refund(charged)
 			return nil, rerr
 		}
 	}
-	// Charge what was kept; give back spare capacity by trimming it off.
-	if spare := cap(out) - len(out); spare > 0 && len(out) < cap(out)/2 {
+	// Charge what was kept; give back spare capacity by trimming it off
+	// (doubling leaves up to half the capacity unused: the budget of deep
+	// droppers, layer after layer, is spent on output, not on slack).
+	if spare := cap(out) - len(out); spare > 64 && spare > len(out)/16 {
 		trimmed := make([]byte, len(out))
 		copy(trimmed, out)
 		out = trimmed
 	}
-	b.left += charged - cap(out)
+	b.refund(charged - cap(out))
 	return out[:len(out):len(out)], err
 }
 
@@ -298,7 +345,7 @@ func gzipBody(s []byte) ([]byte, bool) {
 		if i+2 > len(s) {
 			return nil, false
 		}
-		i += 2 + int(s[i]) | int(s[i+1])<<8
+		i += 2 + (int(s[i]) | int(s[i+1])<<8)
 	}
 	for _, bit := range []byte{8, 16} { // FNAME, FCOMMENT: zero-terminated
 		if flg&bit != 0 {
@@ -347,6 +394,11 @@ type fnSpec struct {
 
 func inflateFn(body func([]byte) ([]byte, bool)) func(*budget, []byte) ([]byte, bool) {
 	return func(b *budget, s []byte) ([]byte, bool) {
+		// Inflating costs several times a scan per input byte (a stream of
+		// empty stored blocks: 5 bytes of parsing each, no output).
+		if !b.spend(inflateCost * len(s)) {
+			return nil, false
+		}
 		if body != nil {
 			var ok bool
 			if s, ok = body(s); !ok {
@@ -360,6 +412,10 @@ func inflateFn(body func([]byte) ([]byte, bool)) func(*budget, []byte) ([]byte, 
 		return out, len(out) > 0 || err == nil
 	}
 }
+
+// inflateCost is the work charged per input byte of an inflate, on top of
+// the scan charged for every decoder.
+const inflateCost = 3
 
 // funcs lists the functions evaluated, by lower-case name.
 var funcs = map[string]fnSpec{

@@ -18,6 +18,12 @@ type Layer struct {
 
 // Budget bounds the work done on one buffer. Fields that are zero (or
 // negative) take their defaults.
+//
+// Work that allocates nothing it keeps is bounded too: scanning or hashing
+// a value again (a decoder run on a variable's value, the hash that drops a
+// duplicate layer) by twice the input plus four times MaxBytes, values built
+// and then thrown away by MaxBytes. A file cannot make Layers redo megabytes
+// of work for each two-byte "$x" it holds.
 type Budget struct {
 	MaxDepth  int // nesting of decoded-in-decoded layers (default 12, at most 256)
 	MaxLayers int // layers returned (default 64)
@@ -68,8 +74,9 @@ func MaxChain(b Budget) int {
 //     or a leading '\') or through a variable holding the name; extra
 //     arguments are ignored. Arguments are literals ('...', "...",
 //     heredoc, nowdoc), concatenations, chr(N) (N may be arithmetic),
-//     implode/join of an array literal, variables, and the helpers substr
-//     and str_replace (which add no step). One layer per outermost decoded
+//     implode/join of an array literal, variables, the bitwise string
+//     operators ^ | & ~ (step "xor", see below), and the helpers substr and
+//     str_replace (which add no step). One layer per outermost decoded
 //     expression, whether or not it is wrapped in eval. If a decoder fails
 //     on bad data, the last good result is the layer (if some decoder
 //     succeeded before it), else there is none.
@@ -77,8 +84,17 @@ func MaxChain(b Budget) int {
 //     decoding (escapes, chr(), a join): the code is a layer.
 //   - preg_replace with an /e pattern: the replacement (code) is a layer.
 //   - implode/join of a literal array of short pieces with an empty glue.
-//   - Assignments "$x = <static expression>;" and "$x .= ...;" (last
-//     assignment wins; eval'd code sees its decoder's variables).
+//   - Assignments "$x = <static expression>;", "$x .= ...;" and "$x ^= ...;"
+//     (also |= and &=; last assignment wins; eval'd code sees its decoder's
+//     variables).
+//   - Bitwise operators on strings, as PHP applies them to bytes: ^ and &
+//     as long as the shorter operand, | as the longer, ~ byte by byte, with
+//     PHP's precedence ('.' binds tighter than &, then ^, then |). A bare
+//     word (an undefined constant, which PHP before 8 reads as its name) is
+//     an operand of these only, and two operands both in the style of real
+//     constants (E_ALL | E_STRICT) are flags, not evaluated. A result that
+//     is shorter than 4 bytes or not text is an operand for the next
+//     operator, not a layer.
 //   - One "escapes" layer per buffer: a copy in which every double-quoted
 //     literal with at least 4 numeric escapes has them decoded; one "chr"
 //     layer: a copy in which every concatenation with at least 4 chr(N)
@@ -93,7 +109,7 @@ func MaxChain(b Budget) int {
 // decoded again, so self-reproducing input cannot loop.
 func Layers(buf []byte, b Budget) []Layer {
 	b = b.withDefaults()
-	st := &state{opts: b, b: budget{left: b.MaxBytes}, root: buf}
+	st := &state{opts: b, b: newBudget(len(buf), b.MaxBytes), root: buf}
 	s := &scanner{st: st, buf: buf, scope: &scope{}}
 	s.run()
 	return st.out
@@ -101,12 +117,13 @@ func Layers(buf []byte, b Budget) []Layer {
 
 // state is shared by the scanners of one Layers call.
 type state struct {
-	opts Budget
-	b    budget
-	out  []Layer
-	seen map[[sha256.Size]byte]bool
-	root []byte
-	stop bool // MaxLayers reached or budget spent
+	opts  Budget
+	b     budget
+	out   []Layer
+	seen  map[[sha256.Size]byte]bool
+	root  []byte
+	nvars int  // variables recorded (see maxVars)
+	stop  bool // MaxLayers reached or budget spent
 }
 
 // emit records a layer found by s and, if decode is set and depth allows,
@@ -117,6 +134,11 @@ func (st *state) emit(s *scanner, data []byte, owned bool, chain []string, decod
 	}
 	if st.seen == nil {
 		st.seen = map[[sha256.Size]byte]bool{sha256.Sum256(st.root): true}
+	}
+	// The same data can come back any number of times (a variable holding a
+	// decoded value, copied by every "$y = $x;"): hashing it is work.
+	if !st.b.spend(len(data)) {
+		return
 	}
 	sum := sha256.Sum256(data)
 	if st.seen[sum] {

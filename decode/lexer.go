@@ -47,6 +47,7 @@ type token struct {
 	end    int    // one past the last byte
 	cs, ce int    // string content span (between the quotes / heredoc markers)
 	esc    int    // numeric escapes (\x.., \NNN, \u{..}) in a double-quoted or heredoc literal
+	indent int    // heredoc and nowdoc: indentation of the closing marker, removed from every line
 	op     string // tOp text (a constant string, never allocated)
 }
 
@@ -292,17 +293,21 @@ func (l *lexer) scanSingle(t *token) {
 	p := l.pos
 	*t = token{kind: tString, sk: sSingle, start: p, cs: p + 1}
 	i := p + 1
+	q := -1 // the next quote at or after i, once found
 	for {
-		j := bytes.IndexByte(buf[i:], '\'')
-		if j < 0 {
-			t.flags |= fUnterminated
-			t.ce, t.end = len(buf), len(buf)
-			l.pos = len(buf)
-			return
+		if q < i {
+			j := bytes.IndexByte(buf[i:], '\'')
+			if j < 0 {
+				t.flags |= fUnterminated
+				t.ce, t.end = len(buf), len(buf)
+				l.pos = len(buf)
+				return
+			}
+			q = i + j
 		}
-		k := bytes.IndexByte(buf[i:i+j], '\\')
+		k := bytes.IndexByte(buf[i:q], '\\')
 		if k < 0 {
-			i += j
+			i = q
 			break
 		}
 		t.flags |= fBackslash
@@ -441,6 +446,7 @@ func (l *lexer) scanHeredoc(t *token) bool {
 				ce--
 			}
 			t.ce, t.end = ce, j+len(id)
+			t.indent = j - ls
 			l.pos = t.end
 			if sk == sHeredoc {
 				l.scanHeredocBody(t)
@@ -488,19 +494,42 @@ func (l *lexer) rawContent(t *token) []byte { return l.buf[t.cs:t.ce] }
 // allocation no longer than the raw content.
 func literalValue(buf []byte, t *token) (v []byte, owned bool) {
 	raw := buf[t.cs:t.ce]
+	if t.indent > 0 && (t.sk == sHeredoc || t.sk == sNowdoc) {
+		raw, owned = dedent(raw, t.indent), true
+	}
 	if t.flags&fBackslash == 0 {
-		return raw, false
+		return raw, owned
 	}
 	switch t.sk {
 	case sSingle:
 		return unescapeSingle(raw), true
 	case sNowdoc:
-		return raw, false
+		return raw, owned
 	case sHeredoc:
 		return unescapeDouble(raw, 0), true
 	default:
 		return unescapeDouble(raw, t.sk.quote()), true
 	}
+}
+
+// dedent removes up to n bytes of leading spaces and tabs from every line of
+// s, as PHP 7.3+ does with the indentation of a heredoc's closing marker.
+func dedent(s []byte, n int) []byte {
+	out := make([]byte, 0, len(s))
+	for len(s) > 0 {
+		k := 0
+		for k < n && k < len(s) && (s[k] == ' ' || s[k] == '\t') {
+			k++
+		}
+		s = s[k:]
+		line := s
+		if i := bytes.IndexByte(s, '\n'); i >= 0 {
+			line = s[:i+1]
+		}
+		out = append(out, line...)
+		s = s[len(line):]
+	}
+	return out
 }
 
 func (k strKind) quote() byte {
@@ -564,7 +593,7 @@ func unescapeDouble(s []byte, quote byte) []byte {
 			out = append(out, c, d)
 		case 'u':
 			if r, j, ok := unicodeEscape(s, i+2); ok {
-				out = utf8.AppendRune(out, r)
+				out = appendCodePoint(out, r)
 				i = j - 1
 				continue
 			}
@@ -592,8 +621,9 @@ func unescapeDouble(s []byte, quote byte) []byte {
 	return out
 }
 
-// unicodeEscape parses "{hex}" at s[i:], returning the rune and the index
-// after the closing brace.
+// unicodeEscape parses "{hex}" at s[i:], returning the code point and the
+// index after the closing brace. Any number of digits is allowed (leading
+// zeros), up to U+10FFFF; PHP rejects the rest at compile time.
 func unicodeEscape(s []byte, i int) (rune, int, bool) {
 	if i >= len(s) || s[i] != '{' {
 		return 0, 0, false
@@ -601,15 +631,30 @@ func unicodeEscape(s []byte, i int) (rune, int, bool) {
 	var r rune
 	j := i + 1
 	for ; j < len(s) && isHex(s[j]); j++ {
-		if j-i > 6 {
+		r = r<<4 | rune(unhex(s[j]))
+		if r > utf8.MaxRune {
 			return 0, 0, false
 		}
-		r = r<<4 | rune(unhex(s[j]))
 	}
-	if j == i+1 || j >= len(s) || s[j] != '}' || r > utf8.MaxRune {
+	if j == i+1 || j >= len(s) || s[j] != '}' {
 		return 0, 0, false
 	}
 	return r, j + 1, true
+}
+
+// appendCodePoint appends r in UTF-8 as PHP's \u{} does: surrogate halves
+// (U+D800-U+DFFF) are encoded like any other code point, not replaced.
+func appendCodePoint(out []byte, r rune) []byte {
+	switch {
+	case r < 0x80:
+		return append(out, byte(r))
+	case r < 0x800:
+		return append(out, 0xc0|byte(r>>6), 0x80|byte(r)&0x3f)
+	case r < 0x10000:
+		return append(out, 0xe0|byte(r>>12), 0x80|byte(r>>6)&0x3f, 0x80|byte(r)&0x3f)
+	default:
+		return append(out, 0xf0|byte(r>>18), 0x80|byte(r>>12)&0x3f, 0x80|byte(r>>6)&0x3f, 0x80|byte(r)&0x3f)
+	}
 }
 
 func unhex(c byte) byte {

@@ -20,10 +20,11 @@ type span struct {
 // escWatch collects double-quoted and heredoc literals with many escapes.
 type escWatch struct {
 	spans []span
+	off   bool // the rewrite cannot be paid for: collect nothing
 }
 
 func (w *escWatch) feed(buf []byte, t *token) {
-	if t.kind != tString || t.esc < minRewrite || t.sk != sDouble && t.sk != sHeredoc {
+	if w.off || t.kind != tString || t.esc < minRewrite || t.sk != sDouble && t.sk != sHeredoc {
 		return
 	}
 	q := byte('"')
@@ -46,6 +47,7 @@ func (w *escWatch) emit(s *scanner) {
 // the (at most maxPending) literals just before it, and ends at the first
 // token that cannot continue it.
 type chrWatch struct {
+	off      bool // the rewrite cannot be paid for: watch nothing
 	state    int
 	pending  [maxPending]token // literals of the run before its first chr()
 	npending int
@@ -71,6 +73,9 @@ const (
 )
 
 func (w *chrWatch) feed(s *scanner, t *token) {
+	if w.off {
+		return
+	}
 	for {
 		switch w.state {
 		case cwIdle, cwNextItem:
@@ -230,6 +235,6 @@ func rewrite(b *budget, buf []byte, spans []span) ([]byte, bool) {
 		pos = sp.end
 	}
 	out = append(out, buf[pos:]...)
-	b.give(cap(out) - len(out))
+	b.refund(cap(out) - len(out))
 	return out[:len(out):len(out)], true
 }

@@ -2,13 +2,57 @@ package decode
 
 import (
 	"bytes"
+	"slices"
 )
 
 // varRec is what a variable was last assigned.
 type varRec struct {
 	v       value
-	lits    []int // long literals the value came from (blob bookkeeping)
-	unknown bool  // last assigned something not static: do not resolve
+	vchain  []string // v.chain as read through the variable; nil: unreadable (chain too long)
+	lits    []int    // long literals the value came from (blob bookkeeping), sorted, at most maxVarLits
+	unknown bool     // last assigned something not static: do not resolve
+}
+
+// maxVarLits bounds the literals a variable remembers: "$a = $a.$a;" would
+// double them at every statement.
+const maxVarLits = 32
+
+// newRec makes the record of an assignment of v, computed from the long
+// literals lits (sorted and unique; the record refers to them until setVar
+// copies them). Reading a variable adds the step "variable" once (not once
+// per hop), computed here rather than at every read. Literals past
+// maxVarLits are marked used at once: a variable built from so many long
+// literals is not what rule "blob" is for.
+func (s *scanner) newRec(v value, lits []int) varRec {
+	r := varRec{v: v, vchain: v.chain}
+	switch n := len(v.chain); {
+	case n == 0:
+		r.vchain = chainVariable
+	case v.chain[n-1] != StepVariable:
+		r.vchain, _ = appendStep(v.chain, StepVariable)
+	}
+	if len(lits) > maxVarLits {
+		s.markUsed(lits)
+		return r
+	}
+	r.lits = lits
+	return r
+}
+
+// sortedUnique sorts offsets and drops repeats, in place.
+func sortedUnique(offs []int) []int {
+	slices.Sort(offs)
+	return slices.Compact(offs)
+}
+
+// markUsed records long literals consumed by a decoded expression.
+func (s *scanner) markUsed(lits []int) {
+	for _, off := range lits {
+		if s.usedLits == nil {
+			s.usedLits = make(map[int]bool)
+		}
+		s.usedLits[off] = true
+	}
 }
 
 // scope maps variable names to their last static assignment. A decoded
@@ -28,16 +72,40 @@ func (s *scope) lookup(name []byte) *varRec {
 	return nil
 }
 
-func (s *scope) set(name []byte, r varRec) {
-	if old, ok := s.vars[string(name)]; ok {
+// setVar records an assignment in the scanner's scope. Past maxVars
+// variables in one Layers call, new names are not recorded; a record of the
+// name in an outer scope is then made unknown, so that no stale value is
+// read in its place.
+func (s *scanner) setVar(name []byte, r varRec) {
+	old, ok := s.scope.vars[string(name)]
+	if ok && slices.Equal(old.lits, r.lits) {
+		r.lits = old.lits // "$y = $x;" again and again
+	} else if len(r.lits) > 0 {
+		r.lits = slices.Clone(r.lits)
+	}
+	if ok {
 		*old = r
 		return
 	}
-	if s.vars == nil {
-		s.vars = make(map[string]*varRec)
+	if s.st.nvars >= maxVars {
+		if old := s.scope.lookup(name); old != nil {
+			*old = varRec{unknown: true}
+		}
+		return
 	}
-	s.vars[string(name)] = &r
+	s.st.nvars++
+	if s.scope.vars == nil {
+		s.scope.vars = make(map[string]*varRec)
+	}
+	p := new(varRec) // not &r: r would escape, and every call would allocate
+	*p = r
+	s.scope.vars[string(name)] = p
 }
+
+// maxVars bounds the variables recorded in one Layers call (~150 bytes
+// each): a file of nothing but "$v1='x';$v2='x';..." would otherwise hold
+// 15 bytes per byte of input.
+const maxVars = 1 << 16
 
 // scanner makes one linear pass over one buffer (the input or a decoded
 // layer): it tries the evaluator at every call of a known function, every
@@ -76,6 +144,10 @@ func startsHTML(buf []byte, layer bool) bool {
 
 func (s *scanner) run() {
 	lx := newLexer(s.buf, startsHTML(s.buf, s.depth > 0))
+	// A rewrite copies the whole buffer: collect nothing for one that
+	// cannot be paid for (spans would cost up to 5 bytes per byte).
+	s.esc.off = len(s.buf) > s.st.b.left
+	s.chr.off = s.esc.off
 	var prev, t token
 	for !s.st.stop {
 		lx.scan(&t)
@@ -158,7 +230,9 @@ func (s *scanner) tryCall(t, prev *token, lx lexer) {
 
 // tryVar handles "$x = ...", "$x .= ..." and "$f(...)".
 func (s *scanner) tryVar(t, prev *token, lx lexer) {
-	if c := nextByte(s.buf, lx.pos); c != '(' && c != '=' && c != '.' && c != '/' && c != '#' {
+	switch nextByte(s.buf, lx.pos) {
+	case '(', '=', '.', '^', '|', '&', '/', '#':
+	default:
 		return
 	}
 	if memberAccess(prev) {
@@ -177,7 +251,7 @@ func (s *scanner) tryVar(t, prev *token, lx lexer) {
 		e.lits = append(e.lits, rec.lits...)
 		v, sink, ok := e.entry(funcName(rec.v.data))
 		s.finish(e, v, sink, ok)
-	case n.isOp("=") || n.isOp(".="):
+	case n.isOp("=") || n.isOp(".=") || n.isOp("^=") || n.isOp("|=") || n.isOp("&="):
 		if !s.maybeStatic(peek) {
 			s.forget(name)
 			return
@@ -188,24 +262,27 @@ func (s *scanner) tryVar(t, prev *token, lx lexer) {
 			end := e.next()
 			ok = end.kind == tEOF || end.kind == tOp && (end.op == ";" || end.op == ")" || end.op == "," || end.op == "]")
 		}
-		if !ok {
+		if !ok || v.bare {
 			s.forget(name)
 			s.giveUp(e)
 			return
 		}
-		if n.op == ".=" {
+		switch n.op {
+		case ".=":
 			v, ok = s.appendVar(name, v)
-			if !ok {
-				s.forget(name)
-				return
+		case "^=", "|=", "&=":
+			ok = false
+			if r := s.scope.lookup(name); r != nil && !r.unknown {
+				v, ok = e.bitOp(n.op[0], r.v, v)
 			}
 		}
-		rec := varRec{v: v}
-		if len(e.lits) > 0 {
-			rec.lits = append([]int(nil), e.lits...)
+		if !ok {
+			s.forget(name)
+			return
 		}
-		s.scope.set(name, rec)
-		if decodes(v.chain) {
+		e.lits = sortedUnique(e.lits)
+		s.setVar(name, s.newRec(v, e.lits))
+		if decodes(v.chain) && !xorNoise(v) {
 			s.emitFrom(e, v)
 		}
 	}
@@ -220,13 +297,17 @@ func (s *scanner) maybeStatic(lx lexer) bool {
 	case tString, tNumber:
 		return true
 	case tIdent:
-		_, ok := lookupFunc(s.buf[t.start:t.end])
-		return ok
+		if _, ok := lookupFunc(s.buf[t.start:t.end]); ok {
+			return true
+		}
+		// A bare word under a bitwise operator ("$x = Abc^'...';").
+		n := lx.next()
+		return n.isOp("^") || n.isOp("|") || n.isOp("&") || n.isOp(".")
+	case tOp:
+		return t.op == "(" || t.op == "@" || t.op == "\\" || t.op == "~"
 	case tVar:
 		r := s.scope.lookup(s.buf[t.start+1 : t.end])
 		return r != nil && !r.unknown
-	case tOp:
-		return t.op == "(" || t.op == "@" || t.op == "\\"
 	}
 	return false
 }
@@ -235,7 +316,7 @@ func (s *scanner) maybeStatic(lx lexer) bool {
 // recording when it never held a known value.
 func (s *scanner) forget(name []byte) {
 	if r := s.scope.lookup(name); r != nil && !r.unknown {
-		s.scope.set(name, varRec{unknown: true})
+		s.setVar(name, varRec{unknown: true})
 	}
 }
 
@@ -280,7 +361,7 @@ func (s *scanner) appendVar(name []byte, v value) (value, bool) {
 
 // finish emits the result of a call attempt if it is a layer.
 func (s *scanner) finish(e *evaluator, v value, sink, ok bool) {
-	if !ok {
+	if !ok || v.bare {
 		s.giveUp(e)
 		return
 	}
@@ -292,7 +373,7 @@ func (s *scanner) finish(e *evaluator, v value, sink, ok bool) {
 			}
 		}
 	} else {
-		ok = decodes(v.chain)
+		ok = decodes(v.chain) && !xorNoise(v)
 	}
 	if ok {
 		s.emitFrom(e, v)
@@ -311,11 +392,6 @@ func (s *scanner) giveUp(e *evaluator) {
 // emitFrom emits a layer an evaluator produced and marks what it consumed.
 func (s *scanner) emitFrom(e *evaluator, v value) {
 	s.consumed = e.lastEnd
-	for _, off := range e.lits {
-		if s.usedLits == nil {
-			s.usedLits = make(map[int]bool)
-		}
-		s.usedLits[off] = true
-	}
+	s.markUsed(e.lits)
 	s.st.emit(s, v.data, v.owned, v.chain, true)
 }

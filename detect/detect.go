@@ -22,7 +22,7 @@ import (
 // Version names this package's decoding and scoring; a verdict cache keys
 // clean verdicts on it with the rule set's version. Bump it whenever a
 // change can turn a clean verdict into a finding.
-const Version = "detect-1"
+const Version = "detect-2"
 
 // Options tune a Detector; the zero value decodes with decode's default
 // budget.
