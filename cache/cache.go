@@ -10,8 +10,9 @@
 package cache
 
 import (
+	"bytes"
+	"crypto/sha256"
 	"encoding/binary"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -27,7 +28,7 @@ import (
 )
 
 // schema is the layout version; a cache of another schema is rebuilt.
-const schema = "2"
+const schema = "3"
 
 var (
 	bucketMeta    = []byte("meta")
@@ -194,15 +195,11 @@ func writeOwner(path string, now time.Time) {
 	_ = os.WriteFile(path+".owner", []byte(info+"\n"), 0o600)
 }
 
-// versionBytes packs a signature-set version (hex) into 8 bytes.
+// versionBytes reduces a signature-set version (with whatever the caller
+// appends: decoding, allowlist, clamd) to 8 bytes, from all of it.
 func versionBytes(v string) []byte {
-	b, err := hex.DecodeString(v)
-	if err != nil || len(b) < 8 {
-		sum := make([]byte, 8)
-		copy(sum, v)
-		return sum
-	}
-	return b[:8]
+	sum := sha256.Sum256([]byte(v))
+	return sum[:8]
 }
 
 // Path is the cache file's path.
@@ -316,13 +313,19 @@ type RootScan struct {
 	Files      int64
 }
 
-// LastScan returns the last successful scan of root, if any.
+// rootRecordLen: start, end, files, and the signature version the scan
+// was made under.
+const rootRecordLen = 32
+
+// LastScan returns the last successful scan of root under this cache's
+// signature version, if any: a scan under other rules (or without
+// decoding) does not vouch for the files it did not flag.
 func (c *Cache) LastScan(root string) (RootScan, bool) {
 	var rs RootScan
 	ok := false
 	_ = c.db.View(func(tx *bolt.Tx) error {
 		v := tx.Bucket(bucketRoots).Get([]byte(root))
-		if len(v) != 24 {
+		if len(v) != rootRecordLen || !bytes.Equal(v[24:32], c.sigver[:]) {
 			return nil
 		}
 		rs.Start = time.Unix(0, int64(binary.LittleEndian.Uint64(v[0:])))
@@ -340,7 +343,8 @@ func (c *Cache) RecordScan(root string, rs RootScan) error {
 	if err := c.w.flush(); err != nil {
 		return err
 	}
-	v := make([]byte, 24)
+	v := make([]byte, rootRecordLen)
+	copy(v[24:], c.sigver[:])
 	binary.LittleEndian.PutUint64(v[0:], uint64(rs.Start.UnixNano()))
 	binary.LittleEndian.PutUint64(v[8:], uint64(rs.End.UnixNano()))
 	binary.LittleEndian.PutUint64(v[16:], uint64(rs.Files))

@@ -122,6 +122,38 @@ func TestRootScans(t *testing.T) {
 	}
 }
 
+// TestVersionSuffixesCount: a version is the rule set's and whatever the
+// command appends (+nodecode, +allow:…, clamd's): a verdict or a root's
+// complete scan under one never vouches under another, however they are
+// spelled.
+func TestVersionSuffixesCount(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "cache.db")
+	st := FileState{Dev: 1, Ino: 2, Size: 3, Mtime: 4, Ctime: 5}
+	sum := sha256.Sum256([]byte("x"))
+	a := v1 + "+detect-2+nodecode"
+	c := open(t, path, a)
+	c.Put("/h/a.php", st, &sum, 1, Clean)
+	if err := c.RecordScan("/h", RootScan{Start: time.Unix(1000, 0), End: time.Unix(2000, 0), Files: 1}); err != nil {
+		t.Fatal(err)
+	}
+	c.Close()
+	for _, other := range []string{v1 + "+detect-2", v1 + "+detect-3+nodecode", v1[:8] + "ffff+detect-2+nodecode", v1 + "+detect-2+nodecode+allow:00"} {
+		c = open(t, path, other)
+		if c.IsClean("/h/a.php", st) || c.ContentClean(sum, 1) {
+			t.Errorf("clean under %q counts under %q", a, other)
+		}
+		if _, ok := c.LastScan("/h"); ok {
+			t.Errorf("complete scan under %q counts under %q", a, other)
+		}
+		c.Close()
+	}
+	c = open(t, path, a)
+	defer c.Close()
+	if _, ok := c.LastScan("/h"); !ok || !c.IsClean("/h/a.php", st) {
+		t.Error("records lost under their own version")
+	}
+}
+
 // TestKillDuringBatch kills a writing process with SIGKILL at some moment
 // and checks that the cache still opens and holds only whole records that
 // were really written as clean.
