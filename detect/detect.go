@@ -11,6 +11,7 @@ package detect
 
 import (
 	"fmt"
+	"path"
 	"sort"
 	"strings"
 
@@ -31,20 +32,72 @@ type Options struct {
 	NoDecode bool
 	// Budget bounds the decoding of one file.
 	Budget decode.Budget
+	// Disable lists globs (path.Match) of this package's own rules (see
+	// Rules) to leave out, as --disable-rule does for a Set's: disabling
+	// ScoreRule turns scoring off.
+	Disable []string
 }
 
 // Detector is a matcher.Matcher that adds decoding and scoring to another
 // Matcher. It is safe for concurrent use.
 type Detector struct {
-	m   matcher.Matcher
-	opt Options
+	m        matcher.Matcher
+	opt      Options
+	noScore  bool
+	stats    []*signatures.Rule // the statistics rules in use
+	disabled []string           // IDs of this package's rules left out
 }
 
 var _ matcher.Matcher = (*Detector)(nil)
 
-// New returns a Detector over m.
-func New(m matcher.Matcher, opt Options) *Detector {
-	return &Detector{m: m, opt: opt}
+// New returns a Detector over m. A malformed Disable glob is an error.
+func New(m matcher.Matcher, opt Options) (*Detector, error) {
+	d := &Detector{m: m, opt: opt}
+	for _, r := range Rules() {
+		off := false
+		for _, p := range opt.Disable {
+			ok, err := path.Match(p, r.ID)
+			if err != nil {
+				return nil, fmt.Errorf("bad rule pattern %q: %v", p, err)
+			}
+			off = off || ok
+		}
+		switch {
+		case off:
+			d.disabled = append(d.disabled, r.ID)
+			d.noScore = d.noScore || r == ScoreRule
+		case r != ScoreRule:
+			d.stats = append(d.stats, r)
+		}
+	}
+	return d, nil
+}
+
+// Rules returns this package's own rules: ScoreRule and the statistics
+// signals.
+func Rules() []*signatures.Rule {
+	return []*signatures.Rule{ScoreRule, HighEntropyRule, LongWordRule, EncodedRule}
+}
+
+// Rules returns the package's rules this Detector uses (not disabled).
+func (d *Detector) Rules() []*signatures.Rule {
+	if d.noScore {
+		return d.stats
+	}
+	return append([]*signatures.Rule{ScoreRule}, d.stats...)
+}
+
+// Version names what this Detector does beyond its matcher's rule set, for
+// a verdict cache: the package Version, decoding off, rules left out.
+func (d *Detector) Version() string {
+	v := Version
+	if d.opt.NoDecode {
+		v += "+nodecode"
+	}
+	for _, id := range d.disabled {
+		v += "-" + id
+	}
+	return v
 }
 
 // ScoreRule is the rule a file flagged by its score is reported under;
@@ -69,12 +122,32 @@ func (d *Detector) Match(buf []byte, kinds signatures.Kind) []matcher.Finding {
 			acc.add(d.m.Match(l.Data, kinds|signatures.KindPHP), l.Chain)
 		}
 	}
-	if kinds&signatures.KindPHP != 0 && acc.score > 0 && acc.score < signatures.ScoreThreshold {
-		for _, f := range statSignals(buf) {
+	// Statistics only add to a score that two distinct rules started,
+	// and at most the weight of the heaviest of them: a packed blob (an
+	// embedded image) and one signal never flag a file.
+	if kinds&signatures.KindPHP != 0 && len(acc.signals) >= 2 && acc.score < signatures.ScoreThreshold {
+		if f, ok := heaviest(statSignals(buf, d.stats)); ok {
 			acc.addSignal(f)
 		}
 	}
+	if d.noScore {
+		return acc.decisive
+	}
 	return acc.result()
+}
+
+// heaviest returns the signal of the greatest weight.
+func heaviest(fs []matcher.Finding) (matcher.Finding, bool) {
+	if len(fs) == 0 {
+		return matcher.Finding{}, false
+	}
+	best := fs[0]
+	for _, f := range fs[1:] {
+		if f.Rule.Weight > best.Rule.Weight {
+			best = f
+		}
+	}
+	return best, true
 }
 
 // accumulator collects the findings of a file and of its layers.
@@ -134,6 +207,8 @@ func scoreFinding(signals []matcher.Finding, score int) matcher.Finding {
 			fmt.Fprintf(&sb, "[%s]", strings.Join(s.Layers, ">"))
 		}
 	}
+	// At the heaviest signal's place, but without its layers: the snippet
+	// names each signal's.
 	top := signals[0]
-	return matcher.Finding{Rule: ScoreRule, Offset: top.Offset, End: top.End, Line: top.Line, Layers: top.Layers, Snippet: sb.String()}
+	return matcher.Finding{Rule: ScoreRule, Offset: top.Offset, End: top.End, Line: top.Line, Snippet: sb.String()}
 }

@@ -35,6 +35,15 @@ func defaults(t *testing.T) (*signatures.Set, *matcher.Engine) {
 	return set, eng
 }
 
+func newDetector(t *testing.T, m matcher.Matcher, opt detect.Options) *detect.Detector {
+	t.Helper()
+	d, err := detect.New(m, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
 func ids(fs []matcher.Finding) []string {
 	var out []string
 	for _, f := range fs {
@@ -57,7 +66,7 @@ func hasRule(fs []matcher.Finding, id string) *matcher.Finding {
 // the threshold.
 func TestSignalAloneNeverFlags(t *testing.T) {
 	s, e := defaults(t)
-	d := detect.New(e, detect.Options{})
+	d := newDetector(t, e, detect.Options{})
 	n := 0
 	for _, r := range s.Rules() {
 		if r.Weight == 0 {
@@ -82,7 +91,7 @@ func TestSignalAloneNeverFlags(t *testing.T) {
 // flagged by the whole pipeline (decisive rules, scores, decoded layers).
 func TestFalsePositivesStaySilent(t *testing.T) {
 	s, e := defaults(t)
-	d := detect.New(e, detect.Options{})
+	d := newDetector(t, e, detect.Options{})
 	for _, r := range s.Rules() {
 		for _, fp := range r.FalsePositives {
 			if fs := d.Match([]byte(fp), signatures.KindPHP); len(fs) > 0 {
@@ -95,7 +104,7 @@ func TestFalsePositivesStaySilent(t *testing.T) {
 // TestMarkersNotReported: a marker's hit alone is not a finding.
 func TestMarkersNotReported(t *testing.T) {
 	_, e := defaults(t)
-	d := detect.New(e, detect.Options{})
+	d := newDetector(t, e, detect.Options{})
 	src := []byte(`<?php $png = base64_decode($row['image']); echo strlen($png);`)
 	if raw := e.Match(src, signatures.KindPHP); hasRule(raw, "SG.PHP.Marker.Decoder") == nil {
 		t.Fatalf("marker did not hit the raw text: %v", ids(raw))
@@ -109,7 +118,7 @@ func TestMarkersNotReported(t *testing.T) {
 // under ScoreRule, with every signal and the score in the snippet.
 func TestScoreAddsUp(t *testing.T) {
 	_, e := defaults(t)
-	d := detect.New(e, detect.Options{})
+	d := newDetector(t, e, detect.Options{})
 	src := `<?php
 @error_reporting(0);
 @set_time_limit(0);
@@ -161,7 +170,7 @@ func TestDecodedLayers(t *testing.T) {
 	// The packed blob is only assigned, never evaluated in plain sight:
 	// nothing but the decoder marker shows in the file itself.
 	src := []byte(`<?php $d = gzinflate(base64_decode('` + deflate64(t, inner) + `')); $k = 1;`)
-	fs := detect.New(e, detect.Options{}).Match(src, signatures.KindPHP)
+	fs := newDetector(t, e, detect.Options{}).Match(src, signatures.KindPHP)
 	f := hasRule(fs, "SG.PHP.Exec.RequestInput")
 	if f == nil {
 		t.Fatalf("hidden code not found: %v", ids(fs))
@@ -172,11 +181,11 @@ func TestDecodedLayers(t *testing.T) {
 	if !strings.Contains(f.Snippet, "shell_exec") {
 		t.Errorf("snippet %q is not from the decoded text", f.Snippet)
 	}
-	if fs := detect.New(e, detect.Options{NoDecode: true}).Match(src, signatures.KindPHP); hasRule(fs, "SG.PHP.Exec.RequestInput") != nil {
+	if fs := newDetector(t, e, detect.Options{NoDecode: true}).Match(src, signatures.KindPHP); hasRule(fs, "SG.PHP.Exec.RequestInput") != nil {
 		t.Errorf("found without decoding: %v", ids(fs))
 	}
 	// Not PHP: not decoded.
-	if fs := detect.New(e, detect.Options{}).Match(src, signatures.KindHTML); len(fs) > 0 {
+	if fs := newDetector(t, e, detect.Options{}).Match(src, signatures.KindHTML); len(fs) > 0 {
 		t.Errorf("non-PHP file decoded: %v", ids(fs))
 	}
 }
@@ -187,7 +196,7 @@ func TestDecodedRuleReportedOnce(t *testing.T) {
 	_, e := defaults(t)
 	inner := `<?php echo shell_exec($_REQUEST['q']);`
 	src := []byte(`<?php echo shell_exec($_POST['x']); $d = gzinflate(base64_decode('` + deflate64(t, inner) + `'));`)
-	fs := detect.New(e, detect.Options{}).Match(src, signatures.KindPHP)
+	fs := newDetector(t, e, detect.Options{}).Match(src, signatures.KindPHP)
 	n := 0
 	for _, f := range fs {
 		if f.Rule.ID == "SG.PHP.Exec.RequestInput" {
@@ -226,25 +235,58 @@ func TestContentStats(t *testing.T) {
 	}
 }
 
-// TestStatsOnlyAddToAScore: a packed-looking file with no other signal is
-// not flagged; with one weak signal the statistics can tip it over.
+// TestStatsOnlyAddToAScore: a packed-looking file is not flagged by its
+// statistics, nor with one weak signal (an installer with an embedded
+// image that runs a command); with two or more signals the heaviest
+// statistic can tip the score over.
 func TestStatsOnlyAddToAScore(t *testing.T) {
 	_, e := defaults(t)
-	d := detect.New(e, detect.Options{})
+	d := newDetector(t, e, detect.Options{})
 	blob := make([]byte, 6000)
 	for i := range blob {
 		blob[i] = byte(i*7919 + i/13)
 	}
 	packed := base64.StdEncoding.EncodeToString(blob)
-	if fs := d.Match([]byte("<?php $data = '"+packed+"'; echo strlen($data);"), signatures.KindPHP); len(fs) > 0 {
-		t.Errorf("statistics alone flagged: %v", ids(fs))
+	for _, src := range []string{
+		"<?php $data = '" + packed + "'; echo strlen($data);",
+		"<?php $logo = '" + packed + "'; $v = shell_exec('convert -version');",
+		"<?php $icon = '" + packed + "'; if (md5($_POST['p']) == '0123456789abcdef0123456789abcdef') { echo 1; }",
+	} {
+		if fs := d.Match([]byte(src), signatures.KindPHP); len(fs) > 0 {
+			t.Errorf("statistics with at most one signal flagged: %v %q", ids(fs), fs[0].Snippet)
+		}
 	}
-	src := "<?php @set_time_limit(0); @error_reporting(0); $u = php_uname(); $x = '" + packed + "'; echo $u;"
-	f := hasRule(d.Match([]byte(src), signatures.KindPHP), detect.ScoreRule.ID)
+	signals := "<?php @set_time_limit(0); @error_reporting(0); $u = php_uname(); echo file_get_contents($_GET['f']); "
+	if fs := d.Match([]byte(signals+"$x = 1;"), signatures.KindPHP); len(fs) > 0 {
+		t.Fatalf("score 9 flagged: %v", ids(fs))
+	}
+	f := hasRule(d.Match([]byte(signals+"$x = '"+packed+"';"), signatures.KindPHP), detect.ScoreRule.ID)
 	if f == nil {
 		t.Fatal("signals plus statistics not flagged")
 	}
-	if !strings.Contains(f.Snippet, "SG.Stats.") {
-		t.Errorf("snippet %q lacks the statistics", f.Snippet)
+	if !strings.HasPrefix(f.Snippet, "score 12:") || strings.Count(f.Snippet, "SG.Stats.") != 1 {
+		t.Errorf("snippet %q: want score 12 with one statistic", f.Snippet)
+	}
+}
+
+// TestDisableOwnRules: --disable-rule reaches the score and statistics
+// rules, and changes the version a cache keys on.
+func TestDisableOwnRules(t *testing.T) {
+	_, e := defaults(t)
+	src := []byte("<?php @error_reporting(0); @set_time_limit(0); echo php_uname(); if (md5($_COOKIE['k']) != '0123456789abcdef0123456789abcdef') { exit; } echo file_get_contents($_GET['f']);")
+	on := newDetector(t, e, detect.Options{})
+	off := newDetector(t, e, detect.Options{Disable: []string{"SG.PHP.Behaviour.*"}})
+	if hasRule(on.Match(src, signatures.KindPHP), detect.ScoreRule.ID) == nil {
+		t.Fatal("not scored")
+	}
+	if fs := off.Match(src, signatures.KindPHP); len(fs) > 0 {
+		t.Errorf("scoring disabled, still flagged: %v", ids(fs))
+	}
+	versions := map[string]bool{on.Version(): true, off.Version(): true, newDetector(t, e, detect.Options{NoDecode: true}).Version(): true}
+	if len(versions) != 3 {
+		t.Errorf("versions do not tell the configurations apart: %v", versions)
+	}
+	if _, err := detect.New(e, detect.Options{Disable: []string{"["}}); err == nil {
+		t.Error("bad glob accepted")
 	}
 }

@@ -10,8 +10,8 @@ import (
 // Content statistics are weak signals only: packed blobs make a file's
 // bytes look random, its "words" (runs without white space) long and its
 // text mostly base64 or hex, but so do embedded images, fonts and minified
-// code in legitimate files. They are computed only for files that some
-// other signal already scored, and can never reach the threshold alone.
+// code in legitimate files. They are computed only for files that two
+// distinct rule signals already scored, and only the heaviest counts.
 var (
 	// HighEntropyRule: the bytes are closer to random than source code is
 	// (PHP source runs at 4.5-5.3 bits per byte, base64 at 6).
@@ -89,20 +89,23 @@ func base64Alphabet(c byte) bool {
 	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '+' || c == '/' || c == '='
 }
 
-// statSignals returns the statistics signals b shows.
-func statSignals(b []byte) []matcher.Finding {
-	if len(b) < minStatSize {
+// statSignals returns the signals among rules (statistics rules of this
+// package) that b shows.
+func statSignals(b []byte, rules []*signatures.Rule) []matcher.Finding {
+	if len(b) < minStatSize || len(rules) == 0 {
 		return nil
 	}
 	s := ContentStats(b)
+	shows := map[*signatures.Rule]bool{
+		HighEntropyRule: s.Entropy >= minEntropy,
+		LongWordRule:    s.LongestWord >= minLongWord,
+		EncodedRule:     s.EncodedRatio >= minEncodedRatio,
+	}
 	var out []matcher.Finding
-	add := func(r *signatures.Rule, ok bool) {
-		if ok {
+	for _, r := range rules {
+		if shows[r] {
 			out = append(out, matcher.Finding{Rule: r, Line: 1, Snippet: r.Description})
 		}
 	}
-	add(HighEntropyRule, s.Entropy >= minEntropy)
-	add(LongWordRule, s.LongestWord >= minLongWord)
-	add(EncodedRule, s.EncodedRatio >= minEncodedRatio)
 	return out
 }

@@ -210,7 +210,11 @@ var phpExts = map[string]bool{
 // the score threshold are not hits.
 func matchAll(set *signatures.Set, content []byte, kinds signatures.Kind) []hit {
 	var out []hit
-	for _, f := range detect.New(engineFor(set), detect.Options{}).Match(content, kinds) {
+	d, err := detect.New(engineFor(set), detect.Options{})
+	if err != nil {
+		panic(err)
+	}
+	for _, f := range d.Match(content, kinds) {
 		out = append(out, hit{f.Rule, f.Offset, f.End, f.Layers, f.Snippet})
 	}
 	return out

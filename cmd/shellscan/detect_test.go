@@ -64,7 +64,7 @@ func TestDecodedAndScoredFindings(t *testing.T) {
 // from categories.
 func TestRulesListShowsSignals(t *testing.T) {
 	r := runCLI(t, "", "rules", "list", "--data-dir", "")
-	for _, want := range []string{"SG.PHP.Signal.PasswordGate\tRULES\tsignal(4)\t", "SG.PHP.Marker.Decoder\tRULES\tmarker\t", "SG.PHP.Eval.RequestInput\tRULES\tshell\t"} {
+	for _, want := range []string{"SG.PHP.Signal.PasswordGate\tRULES\tsignal(4)\t", "SG.PHP.Marker.Decoder\tRULES\tmarker\t", "SG.PHP.Eval.RequestInput\tRULES\tshell\t", "SG.PHP.Behaviour.Score\tRULES\tmalicious(score)\t", "SG.Stats.EncodedBlob\tRULES\tsignal(3)\t"} {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("rules list lacks %q", want)
 		}

@@ -318,7 +318,7 @@ func TestRulesSubcommands(t *testing.T) {
 		t.Errorf("check: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 	r = runCLI(t, "", "rules", "list", "--no-default-rules", "--data-dir", "", "--sigs", rules)
-	if r.stdout != "T.Marker\tRULES\tshell\tphp\tTest.Marker\n" {
+	if r.stdout != "T.Marker\tRULES\tshell\tphp\tTest.Marker\nSG.PHP.Behaviour.Score\tRULES\tmalicious(score)\tphp\tSG.PHP.Behaviour.Score\n" {
 		t.Errorf("list: %q", r.stdout)
 	}
 	bad := filepath.Join(t.TempDir(), "fingerprints.txt")

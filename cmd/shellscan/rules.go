@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/spamgear/spamgear/detect"
 	"github.com/spamgear/spamgear/matcher"
 	"github.com/spamgear/spamgear/signatures"
 )
@@ -25,13 +26,19 @@ func newRulesCommand(e *env) *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE: withRules(o, func(set *signatures.Set) error {
 			w := bufio.NewWriter(e.stdout)
-			for _, r := range set.Rules() {
+			d, err := detect.New(nil, o.detectOptions(false))
+			if err != nil {
+				return &exitError{code: exitUsage, err: err}
+			}
+			for _, r := range append(set.Rules(), d.Rules()...) {
 				class := r.Category.String()
 				switch {
 				case r.Marker:
 					class = "marker"
 				case r.Weight > 0:
 					class = fmt.Sprintf("signal(%d)", r.Weight)
+				case r == detect.ScoreRule:
+					class += "(score)"
 				}
 				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", r.ID, r.Engine, class, r.Kinds, r.Name)
 			}

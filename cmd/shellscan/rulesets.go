@@ -6,10 +6,12 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 
 	"github.com/spf13/pflag"
 
+	"github.com/spamgear/spamgear/detect"
 	"github.com/spamgear/spamgear/signatures"
 	"github.com/spamgear/spamgear/sigs"
 	"github.com/spamgear/spamgear/sigupdate"
@@ -80,6 +82,18 @@ func (o *ruleOptions) load() (*signatures.Set, error) {
 	}
 	set, _, err = set.Without(o.disable)
 	return set, err
+}
+
+// detectOptions are package detect's options for these rule options: its
+// own rules disabled by --disable-rule, and its content statistics (built-in
+// rules) left out with --no-default-rules; scoring stays, for weighted
+// rules of other files.
+func (o *ruleOptions) detectOptions(noDecode bool) detect.Options {
+	disable := o.disable
+	if o.noDefault {
+		disable = append(slices.Clone(disable), "SG.Stats.*")
+	}
+	return detect.Options{NoDecode: noDecode, Disable: disable}
 }
 
 // dataDirRuleFiles lists the rule files installed in dir; a missing dir is

@@ -261,7 +261,10 @@ func runScan(ctx context.Context, e *env, o *scanOptions, args []string) error {
 	if err != nil {
 		return &exitError{code: exitUsage, err: err}
 	}
-	eng := detect.New(matcher.New(set, matcher.Options{}), detect.Options{NoDecode: o.noDecode})
+	eng, err := detect.New(matcher.New(set, matcher.Options{}), o.rules.detectOptions(o.noDecode))
+	if err != nil {
+		return &exitError{code: exitUsage, err: err}
+	}
 
 	logLevel := slog.LevelWarn
 	if o.verbose {
@@ -296,10 +299,7 @@ func runScan(ctx context.Context, e *env, o *scanOptions, args []string) error {
 	if err != nil {
 		return err
 	}
-	sigVersion := set.Version() + "+" + detect.Version
-	if o.noDecode {
-		sigVersion += "+nodecode"
-	}
+	sigVersion := set.Version() + "+" + eng.Version()
 	if allow != nil {
 		cfg.Allowlist = allow
 		sigVersion += "+allow:" + allow.Version()
