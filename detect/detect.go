@@ -118,14 +118,16 @@ func (d *Detector) Match(buf []byte, kinds signatures.Kind) []matcher.Finding {
 	var acc accumulator
 	acc.add(d.m.Match(buf, kinds), nil)
 	if !d.opt.NoDecode && kinds&signatures.KindPHP != 0 && (acc.marked || len(acc.decisive) > 0 || len(acc.signals) > 0) {
+		// Layers are matched as the file is: PHP, plus whatever else the
+		// file's name and content made it.
 		for _, l := range decode.Layers(buf, d.opt.Budget) {
-			acc.add(d.m.Match(l.Data, kinds|signatures.KindPHP), l.Chain)
+			acc.add(d.m.Match(l.Data, kinds), l.Chain)
 		}
 	}
 	// Statistics only add to a score that two distinct rules started,
 	// and at most the weight of the heaviest of them: a packed blob (an
 	// embedded image) and one signal never flag a file.
-	if kinds&signatures.KindPHP != 0 && len(acc.signals) >= 2 && acc.score < signatures.ScoreThreshold {
+	if !d.noScore && kinds&signatures.KindPHP != 0 && len(acc.signals) >= 2 && acc.score < signatures.ScoreThreshold {
 		if f, ok := heaviest(statSignals(buf, d.stats)); ok {
 			acc.addSignal(f)
 		}
