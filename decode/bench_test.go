@@ -2,11 +2,11 @@ package decode
 
 import (
 	"bytes"
-	"io/fs"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/spamgear/spamgear/internal/testenv"
 )
 
 // benignDir holds unpacked real PHP applications (read-only, outside the
@@ -31,37 +31,14 @@ func benignFiles(tb testing.TB, limit int) [][]byte {
 	if _, err := os.Stat(benignDir); err != nil {
 		tb.Skipf("no benign corpus: %v", err)
 	}
-	var out [][]byte
-	total := 0
-	filepath.WalkDir(benignDir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || total >= limit {
-			return filepath.SkipDir
-		}
-		if !d.Type().IsRegular() || !strings.HasSuffix(p, ".php") {
-			return nil
-		}
-		buf, err := os.ReadFile(p)
-		if err == nil && prefilterHit(buf) {
-			out = append(out, buf)
-			total += len(buf)
-		}
-		return nil
-	})
-	if total == 0 {
-		tb.Skip("no PHP files in the benign corpus")
-	}
-	return out
+	return testenv.PHPFiles(tb, benignDir, limit, prefilterHit)
 }
 
 // BenchmarkLayersBenign runs Layers over real application PHP that passes
 // the prefilter (WordPress, phpMyAdmin, MediaWiki, ...).
 func BenchmarkLayersBenign(b *testing.B) {
 	files := benignFiles(b, 64<<20)
-	total := 0
-	for _, f := range files {
-		total += len(f)
-	}
-	b.SetBytes(int64(total))
+	b.SetBytes(testenv.TotalLen(files))
 	b.ReportAllocs()
 	b.ResetTimer()
 	layers := 0
@@ -112,11 +89,7 @@ function sanitize_title_with_dashes( $title, $raw_title = '', $context = 'displa
 // BenchmarkLexer measures the tokenizer alone on the benign corpus.
 func BenchmarkLexer(b *testing.B) {
 	files := benignFiles(b, 16<<20)
-	total := 0
-	for _, f := range files {
-		total += len(f)
-	}
-	b.SetBytes(int64(total))
+	b.SetBytes(testenv.TotalLen(files))
 	b.ResetTimer()
 	for range b.N {
 		for _, f := range files {

@@ -7,6 +7,7 @@ import (
 	"compress/zlib"
 	"encoding/base64"
 	"encoding/hex"
+	"io"
 	"strings"
 )
 
@@ -16,28 +17,28 @@ import (
 
 func b64(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }
 
-func deflateRaw(s string) string {
+// compressed returns s written through the compressor w makes.
+func compressed(s string, w func(io.Writer) io.WriteCloser) string {
 	var buf bytes.Buffer
-	w, _ := flate.NewWriter(&buf, flate.BestCompression)
-	w.Write([]byte(s))
-	w.Close()
+	zw := w(&buf)
+	zw.Write([]byte(s))
+	zw.Close()
 	return buf.String()
+}
+
+func deflateRaw(s string) string {
+	return compressed(s, func(w io.Writer) io.WriteCloser {
+		fw, _ := flate.NewWriter(w, flate.BestCompression)
+		return fw
+	})
 }
 
 func zlibOf(s string) string {
-	var buf bytes.Buffer
-	w := zlib.NewWriter(&buf)
-	w.Write([]byte(s))
-	w.Close()
-	return buf.String()
+	return compressed(s, func(w io.Writer) io.WriteCloser { return zlib.NewWriter(w) })
 }
 
 func gzipOf(s string) string {
-	var buf bytes.Buffer
-	w := gzip.NewWriter(&buf)
-	w.Write([]byte(s))
-	w.Close()
-	return buf.String()
+	return compressed(s, func(w io.Writer) io.WriteCloser { return gzip.NewWriter(w) })
 }
 
 func rot(s string) string {

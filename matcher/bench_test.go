@@ -2,10 +2,6 @@ package matcher
 
 import (
 	"bytes"
-	"io/fs"
-	"os"
-	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/cloudflare/ahocorasick"
@@ -18,24 +14,7 @@ import (
 // benchCorpus loads up to 64 MiB of real PHP from the benign corpus.
 func benchCorpus(b testing.TB) [][]byte {
 	b.Helper()
-	dir := testenv.Benign(b)
-	var out [][]byte
-	total := 0
-	filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || !d.Type().IsRegular() || !strings.HasSuffix(p, ".php") || total > 64<<20 {
-			return nil
-		}
-		data, err := os.ReadFile(p)
-		if err == nil {
-			out = append(out, data)
-			total += len(data)
-		}
-		return nil
-	})
-	if total == 0 {
-		b.Skip("no PHP files in the benign corpus")
-	}
-	return out
+	return testenv.PHPFiles(b, testenv.Benign(b), 64<<20, nil)
 }
 
 // benchSet is the default rules plus Shell-Detector's database: what a
@@ -54,20 +33,12 @@ func benchSet(b testing.TB) *signatures.Set {
 	return set
 }
 
-func totalLen(bufs [][]byte) int64 {
-	n := 0
-	for _, b := range bufs {
-		n += len(b)
-	}
-	return int64(n)
-}
-
 // BenchmarkEngine is the matcher alone on real PHP with all rules loaded
 // (prefilter, regex confirmation, findings): the ≥ 300 MB/s per core target.
 func BenchmarkEngine(b *testing.B) {
 	bufs := benchCorpus(b)
 	e := New(benchSet(b), Options{})
-	b.SetBytes(totalLen(bufs))
+	b.SetBytes(testenv.TotalLen(bufs))
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		for _, buf := range bufs {
@@ -80,7 +51,7 @@ func BenchmarkEngine(b *testing.B) {
 func BenchmarkPrefilter(b *testing.B) {
 	bufs := benchCorpus(b)
 	e := New(benchSet(b), Options{})
-	b.SetBytes(totalLen(bufs))
+	b.SetBytes(testenv.TotalLen(bufs))
 	b.ResetTimer()
 	hits := 0
 	for i := 0; i < b.N; i++ {
@@ -107,7 +78,7 @@ func BenchmarkCloudflare(b *testing.B) {
 		}
 	}
 	m := ahocorasick.NewMatcher(dict)
-	b.SetBytes(totalLen(bufs))
+	b.SetBytes(testenv.TotalLen(bufs))
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		for _, buf := range bufs {
@@ -122,7 +93,7 @@ func BenchmarkNaive(b *testing.B) {
 	set := benchSet(b)
 	n := &Naive{Rules: set.Rules()}
 	bufs = bufs[:len(bufs)/10+1]
-	b.SetBytes(totalLen(bufs))
+	b.SetBytes(testenv.TotalLen(bufs))
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		for _, buf := range bufs {
@@ -135,7 +106,7 @@ func BenchmarkNaive(b *testing.B) {
 func BenchmarkDFA(b *testing.B) {
 	bufs := benchCorpus(b)
 	e := New(benchSet(b), Options{})
-	b.SetBytes(totalLen(bufs))
+	b.SetBytes(testenv.TotalLen(bufs))
 	b.ResetTimer()
 	hits := 0
 	for i := 0; i < b.N; i++ {
@@ -149,7 +120,7 @@ func BenchmarkDFA(b *testing.B) {
 func BenchmarkSampler(b *testing.B) {
 	bufs := benchCorpus(b)
 	e := New(benchSet(b), Options{})
-	b.SetBytes(totalLen(bufs))
+	b.SetBytes(testenv.TotalLen(bufs))
 	b.ResetTimer()
 	hits := 0
 	for i := 0; i < b.N; i++ {

@@ -4,8 +4,10 @@
 package testenv
 
 import (
+	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -55,4 +57,40 @@ func Benign(t testing.TB) string {
 		t.Skipf("benign corpus %s: %v", dir, err)
 	}
 	return dir
+}
+
+// PHPFiles reads the *.php files under dir, in walk order, that keep
+// accepts (nil: all), until limit bytes are read; it skips the test when
+// there are none. For benchmarks on real applications.
+func PHPFiles(t testing.TB, dir string, limit int, keep func([]byte) bool) [][]byte {
+	t.Helper()
+	var out [][]byte
+	total := 0
+	filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || total >= limit {
+			return nil
+		}
+		if !d.Type().IsRegular() || !strings.HasSuffix(p, ".php") {
+			return nil
+		}
+		data, err := os.ReadFile(p)
+		if err == nil && (keep == nil || keep(data)) {
+			out = append(out, data)
+			total += len(data)
+		}
+		return nil
+	})
+	if total == 0 {
+		t.Skipf("no PHP files under %s", dir)
+	}
+	return out
+}
+
+// TotalLen is the bytes of all bufs, for testing.B.SetBytes.
+func TotalLen(bufs [][]byte) int64 {
+	n := 0
+	for _, b := range bufs {
+		n += len(b)
+	}
+	return int64(n)
 }
